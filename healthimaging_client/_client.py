@@ -1,0 +1,650 @@
+"""``Client`` and ``AsyncClient``: a short send loop each over shared, pure logic.
+
+How one call runs::
+
+    method -> _operations.<op>(...)      validate the input, build a Call (no I/O)
+           -> for each attempt (tenacity, policy in _retry):
+                  sign the request afresh (_signing), send it (the only I/O),
+                  Call.parse(status, headers, body) -> output or typed error
+
+Everything but "send" and "sleep" lives in :class:`_BaseClient` and the
+modules it calls, so the two clients cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import logging
+import time
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
+
+import httpx
+import tenacity
+
+from . import _operations as ops
+from . import errors
+from . import models as m
+from ._endpoints import configured_endpoint, resolve_endpoint
+from ._pagination import Page, Paginator
+from ._retry import RetryConfig, RetryPolicy
+from ._signing import Signer
+from ._version import __version__
+from .metadata import ImageSetMetadata
+
+if TYPE_CHECKING:
+    import botocore.session
+
+
+T = TypeVar("T")
+HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
+
+logger = logging.getLogger("healthimaging_client")
+
+DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+USER_AGENT = f"healthimaging-client/{__version__}"
+
+
+class _NotGiven:
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+NOT_GIVEN: Any = _NotGiven()
+
+SearchPage = Page[m.ImageSetsMetadataSummary, m.SearchImageSetsOutput]
+VersionsPage = Page[m.ImageSetProperties, m.ListImageSetVersionsOutput]
+
+
+def _transport_error(call: ops.Call[Any], exc: httpx.HTTPError) -> errors.HealthImagingError:
+    """The SDK error for an httpx failure; the caller chains the original."""
+    name = type(exc).__name__
+    if isinstance(exc, httpx.TimeoutException):
+        return errors.TimeoutError(f"timed out ({name})", operation=call.operation)
+    if isinstance(exc, httpx.ConnectError):
+        return errors.ConnectError(f"could not connect ({name})", operation=call.operation)
+    if isinstance(exc, httpx.DecodingError):
+        return errors.InvalidResponseError("the response body could not be decoded", operation=call.operation)
+    return errors.TransportError(f"the exchange failed ({name})", operation=call.operation)
+
+
+class _BaseClient(Generic[HttpT]):
+    """Configuration, signing, request building and response handling shared by both clients."""
+
+    _http: HttpT
+
+    def __init__(
+        self,
+        *,
+        region_name: str | None = None,
+        profile_name: str | None = None,
+        aws_access_key_id: str | None = None,
+        aws_secret_access_key: str | None = None,
+        aws_session_token: str | None = None,
+        botocore_session: botocore.session.Session | None = None,
+        endpoint_url: str | None = None,
+        use_fips_endpoint: bool = False,
+        use_dualstack_endpoint: bool = False,
+        timeout: float | httpx.Timeout | None = NOT_GIVEN,
+        retry: RetryConfig | None = None,
+        limits: httpx.Limits | None = None,
+        http_client: HttpT | None = None,
+    ) -> None:
+        import botocore.session
+        from botocore.credentials import Credentials
+
+        if botocore_session is not None and profile_name is not None:
+            raise errors.ParamValidationError(["profile_name: pass it or botocore_session, not both"])
+        session = botocore_session or botocore.session.Session(profile=profile_name)
+        region = region_name or session.get_config_variable("region")
+        if not region:
+            raise errors.ParamValidationError(
+                ["region_name: no region given or configured (pass region_name, set AWS_REGION, or use a profile's)"]
+            )
+        explicit = None
+        if (aws_access_key_id is None) != (aws_secret_access_key is None):
+            raise errors.ParamValidationError(
+                ["aws_access_key_id: pass aws_access_key_id and aws_secret_access_key together"]
+            )
+        if aws_access_key_id is not None and aws_secret_access_key is not None:
+            explicit = Credentials(aws_access_key_id, aws_secret_access_key, aws_session_token)
+        if endpoint_url is None and not (use_fips_endpoint or use_dualstack_endpoint):
+            endpoint_url = configured_endpoint()
+        self.region_name: str = region
+        self.endpoint_url: str = resolve_endpoint(
+            region,
+            endpoint_url=endpoint_url,
+            use_fips_endpoint=use_fips_endpoint,
+            use_dualstack_endpoint=use_dualstack_endpoint,
+        )
+        self._signer = Signer(session, region, explicit)
+        self._retry = RetryPolicy(retry or RetryConfig())
+        if timeout is NOT_GIVEN:
+            timeout = http_client.timeout if http_client is not None else DEFAULT_TIMEOUT
+        self._timeout = httpx.Timeout(timeout)
+        self._owns_http = http_client is None
+        self._http = http_client if http_client is not None else self._default_http(limits)
+
+    def _default_http(self, limits: httpx.Limits | None) -> HttpT:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(region_name={self.region_name!r}, endpoint_url={self.endpoint_url!r})"
+
+    def with_options(
+        self,
+        *,
+        retry: RetryConfig | None = None,
+        timeout: float | httpx.Timeout | None = NOT_GIVEN,
+    ) -> Self:
+        """A view of this client with other retry or timeout settings, sharing its connection pool.
+
+        The view does not own the pool: close the original client, not the view.
+        """
+        view = copy.copy(self)
+        view._owns_http = False
+        if retry is not None:
+            view._retry = RetryPolicy(retry)
+        if timeout is not NOT_GIVEN:
+            view._timeout = httpx.Timeout(timeout)
+        return view
+
+    # --- one attempt, minus the I/O ------------------------------------------
+
+    def _build_request(self, call: ops.Call[Any]) -> httpx.Request:
+        url = self.endpoint_url + call.path
+        if call.query:
+            url += "?" + call.query
+        headers: dict[str, str] = {}
+        if call.body is not None:
+            headers["Content-Type"] = ops.JSON_CONTENT_TYPE
+        headers.update(self._signer.sign(url, headers, call.body))
+        headers["User-Agent"] = USER_AGENT
+        return self._http.build_request(
+            "POST", url, headers=headers, content=call.body or b"", timeout=self._timeout
+        )
+
+    def _finish(self, call: ops.Call[T], response: httpx.Response, attempt: int, started: float) -> T:
+        logger.debug(
+            "%s -> HTTP %d (request id %s, attempt %d, %.1f ms)",
+            call.operation,
+            response.status_code,
+            response.headers.get("x-amzn-requestid"),
+            attempt,
+            (time.perf_counter() - started) * 1000,
+        )
+        return call.parse(response.status_code, response.headers, response.content)
+
+    # --- paginators: state shared by both clients ------------------------------
+
+    def _search_paginator(
+        self,
+        datastore_id: str,
+        filters: Sequence[m.SearchFilter] | None,
+        sort: m.Sort | None,
+        page_size: int | None,
+        max_items: int | None,
+        starting_token: str | None,
+    ) -> Paginator[m.ImageSetsMetadataSummary, m.SearchImageSetsOutput]:
+        return Paginator(
+            lambda token, size: ops.search_image_sets(
+                datastore_id, filters=filters, sort=sort, max_results=size, next_token=token
+            ),
+            lambda out: out.image_sets_metadata_summaries,
+            lambda out: out.next_token,
+            page_size=page_size,
+            max_items=max_items,
+            starting_token=starting_token,
+        )
+
+    def _versions_paginator(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        page_size: int | None,
+        max_items: int | None,
+        starting_token: str | None,
+    ) -> Paginator[m.ImageSetProperties, m.ListImageSetVersionsOutput]:
+        return Paginator(
+            lambda token, size: ops.list_image_set_versions(
+                datastore_id, image_set_id, max_results=size, next_token=token
+            ),
+            lambda out: out.image_set_properties_list,
+            lambda out: out.next_token,
+            page_size=page_size,
+            max_items=max_items,
+            starting_token=starting_token,
+        )
+
+
+class Client(_BaseClient[httpx.Client]):
+    """The synchronous HealthImaging client.
+
+    Region and credentials resolve through botocore's standard chain unless
+    given. Pass ``http_client`` to bring your own ``httpx.Client`` (proxies,
+    HTTP/2, a custom transport); a client you pass is never closed here.
+    """
+
+    def _default_http(self, limits: httpx.Limits | None) -> httpx.Client:
+        return httpx.Client(timeout=self._timeout, limits=limits or httpx.Limits())
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool, if this client opened it."""
+        if self._owns_http:
+            self._http.close()
+
+    def _send(self, call: ops.Call[T]) -> T:
+        for attempt in tenacity.Retrying(**self._retry.tenacity_args(call)):
+            with attempt:
+                request = self._build_request(call)
+                started = time.perf_counter()
+                try:
+                    response = self._http.send(request)
+                except httpx.HTTPError as exc:
+                    raise _transport_error(call, exc) from exc
+                return self._finish(call, response, attempt.retry_state.attempt_number, started)
+        raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    def search_image_sets(
+        self,
+        datastore_id: str,
+        *,
+        filters: Sequence[m.SearchFilter] | None = None,
+        sort: m.Sort | None = None,
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> m.SearchImageSetsOutput:
+        """Search a datastore's image sets by up to two filters (ANDed), in the given order."""
+        return self._send(
+            ops.search_image_sets(datastore_id, filters=filters, sort=sort, max_results=max_results, next_token=next_token)
+        )
+
+    def get_image_set_metadata(
+        self, datastore_id: str, image_set_id: str, *, version_id: int | str | None = None
+    ) -> ImageSetMetadata:
+        """The image set's metadata document (the latest version unless ``version_id`` is given)."""
+        return self._send(ops.get_image_set_metadata(datastore_id, image_set_id, version_id=version_id))
+
+    def list_image_set_versions(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        *,
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> m.ListImageSetVersionsOutput:
+        """One page of an image set's versions, newest first."""
+        return self._send(
+            ops.list_image_set_versions(datastore_id, image_set_id, max_results=max_results, next_token=next_token)
+        )
+
+    def update_image_set_metadata(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        *,
+        latest_version_id: int | str,
+        updates: m.DICOMUpdates | None = None,
+        revert_to_version_id: int | str | None = None,
+        force: bool | None = None,
+        include_study_image_sets: bool | None = None,
+    ) -> m.UpdateImageSetMetadataOutput:
+        """Apply DICOM updates, or revert to an earlier version; pass exactly one of the two."""
+        return self._send(
+            ops.update_image_set_metadata(
+                datastore_id,
+                image_set_id,
+                latest_version_id=latest_version_id,
+                updates=updates,
+                revert_to_version_id=revert_to_version_id,
+                force=force,
+                include_study_image_sets=include_study_image_sets,
+            )
+        )
+
+    def copy_image_set(
+        self,
+        datastore_id: str,
+        source_image_set_id: str,
+        *,
+        source_latest_version_id: int | str,
+        copiable_attributes: Mapping[str, Any] | str | None = None,
+        destination_image_set_id: str | None = None,
+        destination_latest_version_id: int | str | None = None,
+        force: bool | None = None,
+        promote_to_primary: bool | None = None,
+    ) -> m.CopyImageSetOutput:
+        """Copy an image set (or the subset ``copiable_attributes`` names) into a new or existing one."""
+        return self._send(
+            ops.copy_image_set(
+                datastore_id,
+                source_image_set_id,
+                source_latest_version_id=source_latest_version_id,
+                copiable_attributes=copiable_attributes,
+                destination_image_set_id=destination_image_set_id,
+                destination_latest_version_id=destination_latest_version_id,
+                force=force,
+                promote_to_primary=promote_to_primary,
+            )
+        )
+
+    def _pages(self, paginator: Paginator[Any, Any]) -> Iterator[Page[Any, Any]]:
+        while (call := paginator.next_call()) is not None:
+            yield paginator.accept(self._send(call))
+
+    def iter_image_set_pages(
+        self,
+        datastore_id: str,
+        *,
+        filters: Sequence[m.SearchFilter] | None = None,
+        sort: m.Sort | None = None,
+        page_size: int | None = None,
+        max_items: int | None = None,
+        starting_token: str | None = None,
+    ) -> Iterator[SearchPage]:
+        """Search results page by page; each page's ``next_token`` resumes after it."""
+        return self._pages(self._search_paginator(datastore_id, filters, sort, page_size, max_items, starting_token))
+
+    def iter_image_sets(
+        self,
+        datastore_id: str,
+        *,
+        filters: Sequence[m.SearchFilter] | None = None,
+        sort: m.Sort | None = None,
+        page_size: int | None = None,
+        max_items: int | None = None,
+        starting_token: str | None = None,
+    ) -> Iterator[m.ImageSetsMetadataSummary]:
+        """Every image set a search finds, across all pages."""
+        pages = self.iter_image_set_pages(
+            datastore_id,
+            filters=filters,
+            sort=sort,
+            page_size=page_size,
+            max_items=max_items,
+            starting_token=starting_token,
+        )
+        return (item for page in pages for item in page.items)
+
+    def iter_image_set_version_pages(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        *,
+        page_size: int | None = None,
+        max_items: int | None = None,
+        starting_token: str | None = None,
+    ) -> Iterator[VersionsPage]:
+        """An image set's versions page by page, newest first."""
+        return self._pages(self._versions_paginator(datastore_id, image_set_id, page_size, max_items, starting_token))
+
+    def iter_image_set_versions(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        *,
+        page_size: int | None = None,
+        max_items: int | None = None,
+        starting_token: str | None = None,
+    ) -> Iterator[m.ImageSetProperties]:
+        """Every version of an image set, newest first."""
+        pages = self.iter_image_set_version_pages(
+            datastore_id, image_set_id, page_size=page_size, max_items=max_items, starting_token=starting_token
+        )
+        return (item for page in pages for item in page.items)
+
+
+class AsyncClient(_BaseClient[httpx.AsyncClient]):
+    """The asyncio HealthImaging client: the same methods as :class:`Client`, as coroutines.
+
+    One instance is safe to share between many tasks. Credential resolution
+    and refresh (which can read files or call the network) run in a worker
+    thread, never on the event loop.
+    """
+
+    _credentials_lock: asyncio.Lock | None = None
+
+    def _default_http(self, limits: httpx.Limits | None) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=self._timeout, limits=limits or httpx.Limits())
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool, if this client opened it."""
+        if self._owns_http:
+            await self._http.aclose()
+
+    async def _ensure_credentials(self) -> None:
+        if not self._signer.needs_io():
+            return
+        if self._credentials_lock is None:
+            self._credentials_lock = asyncio.Lock()
+        async with self._credentials_lock:
+            if self._signer.needs_io():
+                await asyncio.to_thread(self._signer.credentials)
+
+    async def _send(self, call: ops.Call[T]) -> T:
+        async for attempt in tenacity.AsyncRetrying(**self._retry.tenacity_args(call)):
+            with attempt:
+                await self._ensure_credentials()
+                request = self._build_request(call)
+                started = time.perf_counter()
+                try:
+                    response = await self._http.send(request)
+                except httpx.HTTPError as exc:
+                    raise _transport_error(call, exc) from exc
+                return self._finish(call, response, attempt.retry_state.attempt_number, started)
+        raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    async def search_image_sets(
+        self,
+        datastore_id: str,
+        *,
+        filters: Sequence[m.SearchFilter] | None = None,
+        sort: m.Sort | None = None,
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> m.SearchImageSetsOutput:
+        """Search a datastore's image sets by up to two filters (ANDed), in the given order."""
+        return await self._send(
+            ops.search_image_sets(datastore_id, filters=filters, sort=sort, max_results=max_results, next_token=next_token)
+        )
+
+    async def get_image_set_metadata(
+        self, datastore_id: str, image_set_id: str, *, version_id: int | str | None = None
+    ) -> ImageSetMetadata:
+        """The image set's metadata document (the latest version unless ``version_id`` is given)."""
+        return await self._send(ops.get_image_set_metadata(datastore_id, image_set_id, version_id=version_id))
+
+    async def list_image_set_versions(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        *,
+        max_results: int | None = None,
+        next_token: str | None = None,
+    ) -> m.ListImageSetVersionsOutput:
+        """One page of an image set's versions, newest first."""
+        return await self._send(
+            ops.list_image_set_versions(datastore_id, image_set_id, max_results=max_results, next_token=next_token)
+        )
+
+    async def update_image_set_metadata(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        *,
+        latest_version_id: int | str,
+        updates: m.DICOMUpdates | None = None,
+        revert_to_version_id: int | str | None = None,
+        force: bool | None = None,
+        include_study_image_sets: bool | None = None,
+    ) -> m.UpdateImageSetMetadataOutput:
+        """Apply DICOM updates, or revert to an earlier version; pass exactly one of the two."""
+        return await self._send(
+            ops.update_image_set_metadata(
+                datastore_id,
+                image_set_id,
+                latest_version_id=latest_version_id,
+                updates=updates,
+                revert_to_version_id=revert_to_version_id,
+                force=force,
+                include_study_image_sets=include_study_image_sets,
+            )
+        )
+
+    async def copy_image_set(
+        self,
+        datastore_id: str,
+        source_image_set_id: str,
+        *,
+        source_latest_version_id: int | str,
+        copiable_attributes: Mapping[str, Any] | str | None = None,
+        destination_image_set_id: str | None = None,
+        destination_latest_version_id: int | str | None = None,
+        force: bool | None = None,
+        promote_to_primary: bool | None = None,
+    ) -> m.CopyImageSetOutput:
+        """Copy an image set (or the subset ``copiable_attributes`` names) into a new or existing one."""
+        return await self._send(
+            ops.copy_image_set(
+                datastore_id,
+                source_image_set_id,
+                source_latest_version_id=source_latest_version_id,
+                copiable_attributes=copiable_attributes,
+                destination_image_set_id=destination_image_set_id,
+                destination_latest_version_id=destination_latest_version_id,
+                force=force,
+                promote_to_primary=promote_to_primary,
+            )
+        )
+
+    async def _pages(self, paginator: Paginator[Any, Any]) -> AsyncIterator[Page[Any, Any]]:
+        while (call := paginator.next_call()) is not None:
+            yield paginator.accept(await self._send(call))
+
+    def iter_image_set_pages(
+        self,
+        datastore_id: str,
+        *,
+        filters: Sequence[m.SearchFilter] | None = None,
+        sort: m.Sort | None = None,
+        page_size: int | None = None,
+        max_items: int | None = None,
+        starting_token: str | None = None,
+    ) -> AsyncIterator[SearchPage]:
+        """Search results page by page; each page's ``next_token`` resumes after it."""
+        return self._pages(self._search_paginator(datastore_id, filters, sort, page_size, max_items, starting_token))
+
+    async def iter_image_sets(
+        self,
+        datastore_id: str,
+        *,
+        filters: Sequence[m.SearchFilter] | None = None,
+        sort: m.Sort | None = None,
+        page_size: int | None = None,
+        max_items: int | None = None,
+        starting_token: str | None = None,
+    ) -> AsyncIterator[m.ImageSetsMetadataSummary]:
+        """Every image set a search finds, across all pages."""
+        pages = self.iter_image_set_pages(
+            datastore_id,
+            filters=filters,
+            sort=sort,
+            page_size=page_size,
+            max_items=max_items,
+            starting_token=starting_token,
+        )
+        async for page in pages:
+            for item in page.items:
+                yield item
+
+    def iter_image_set_version_pages(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        *,
+        page_size: int | None = None,
+        max_items: int | None = None,
+        starting_token: str | None = None,
+    ) -> AsyncIterator[VersionsPage]:
+        """An image set's versions page by page, newest first."""
+        return self._pages(self._versions_paginator(datastore_id, image_set_id, page_size, max_items, starting_token))
+
+    async def iter_image_set_versions(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        *,
+        page_size: int | None = None,
+        max_items: int | None = None,
+        starting_token: str | None = None,
+    ) -> AsyncIterator[m.ImageSetProperties]:
+        """Every version of an image set, newest first."""
+        pages = self.iter_image_set_version_pages(
+            datastore_id, image_set_id, page_size=page_size, max_items=max_items, starting_token=starting_token
+        )
+        async for page in pages:
+            for item in page.items:
+                yield item
+
+    async def get_image_set_metadata_many(
+        self,
+        datastore_id: str,
+        image_set_ids: Iterable[str],
+        *,
+        concurrency: int = 16,
+    ) -> AsyncIterator[tuple[str, ImageSetMetadata | errors.HealthImagingError]]:
+        """Fetch many image sets' metadata, ``concurrency`` at a time, yielding each as it completes.
+
+        Yields ``(image_set_id, metadata)`` or ``(image_set_id, error)``: one
+        failure does not stop the others. Leaving the loop early cancels what
+        is still in flight.
+        """
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise errors.ParamValidationError(["concurrency: must be a whole number of at least 1"])
+        pending_ids = iter(image_set_ids)
+        running: dict[asyncio.Task[ImageSetMetadata], str] = {}
+
+        def start_next() -> None:
+            for image_set_id in pending_ids:
+                task = asyncio.ensure_future(self.get_image_set_metadata(datastore_id, image_set_id))
+                running[task] = image_set_id
+                return
+
+        try:
+            for _ in range(concurrency):
+                start_next()
+            while running:
+                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    image_set_id = running.pop(task)
+                    start_next()
+                    exc = task.exception()
+                    if exc is None:
+                        yield image_set_id, task.result()
+                    elif isinstance(exc, errors.HealthImagingError):
+                        yield image_set_id, exc
+                    else:
+                        raise exc
+        finally:
+            for task in running:
+                task.cancel()
+            if running:
+                await asyncio.gather(*running, return_exceptions=True)

@@ -1,0 +1,249 @@
+"""The one cattrs converter between models and the service's JSON.
+
+Wire rules, all in this module (the models stay plain):
+- member names are renamed per field, as the service model spells them;
+- timestamps are epoch seconds (fractions and ISO strings accepted when read;
+  microseconds kept when sent, as botocore does; a naive ``datetime`` is UTC);
+- ``bytes`` fields are blobs, sent as standard padded base64;
+- enum fields read leniently: an unknown value stays a plain string;
+- ``None`` fields are left out of request bodies.
+"""
+
+from __future__ import annotations
+
+import base64
+import calendar
+import enum
+import types
+import typing
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from . import models as m
+
+_SEARCH_VALUE_NAMES = {
+    "dicom_patient_id": "DICOMPatientId",
+    "dicom_accession_number": "DICOMAccessionNumber",
+    "dicom_study_id": "DICOMStudyId",
+    "dicom_study_instance_uid": "DICOMStudyInstanceUID",
+    "dicom_series_instance_uid": "DICOMSeriesInstanceUID",
+    "created_at": "createdAt",
+    "updated_at": "updatedAt",
+    "dicom_study_date_and_time": "DICOMStudyDateAndTime",
+    "is_primary": "isPrimary",
+}
+
+_COPY_PROPERTIES_NAMES = {
+    "image_set_id": "imageSetId",
+    "latest_version_id": "latestVersionId",
+    "image_set_state": "imageSetState",
+    "image_set_workflow_status": "imageSetWorkflowStatus",
+    "created_at": "createdAt",
+    "updated_at": "updatedAt",
+    "image_set_arn": "imageSetArn",
+}
+
+#: Python field name -> wire member name, for every model.
+WIRE_NAMES: dict[type, dict[str, str]] = {
+    m.DICOMStudyDateAndTime: {
+        "dicom_study_date": "DICOMStudyDate",
+        "dicom_study_time": "DICOMStudyTime",
+    },
+    m.SearchByAttributeValue: _SEARCH_VALUE_NAMES,
+    m.SearchFilter: {"values": "values", "operator": "operator"},
+    m.Sort: {"sort_order": "sortOrder", "sort_field": "sortField"},
+    m.SearchCriteria: {"filters": "filters", "sort": "sort"},
+    m.DICOMUpdates: {
+        "removable_attributes": "removableAttributes",
+        "updatable_attributes": "updatableAttributes",
+    },
+    m.MetadataUpdates: {
+        "dicom_updates": "DICOMUpdates",
+        "revert_to_version_id": "revertToVersionId",
+    },
+    m.MetadataCopies: {"copiable_attributes": "copiableAttributes"},
+    m.CopySourceImageSetInformation: {
+        "latest_version_id": "latestVersionId",
+        "dicom_copies": "DICOMCopies",
+    },
+    m.CopyDestinationImageSet: {
+        "image_set_id": "imageSetId",
+        "latest_version_id": "latestVersionId",
+    },
+    m.CopyImageSetInformation: {
+        "source_image_set": "sourceImageSet",
+        "destination_image_set": "destinationImageSet",
+    },
+    m.DICOMTags: {
+        "dicom_patient_id": "DICOMPatientId",
+        "dicom_patient_name": "DICOMPatientName",
+        "dicom_patient_birth_date": "DICOMPatientBirthDate",
+        "dicom_patient_sex": "DICOMPatientSex",
+        "dicom_study_instance_uid": "DICOMStudyInstanceUID",
+        "dicom_study_id": "DICOMStudyId",
+        "dicom_study_description": "DICOMStudyDescription",
+        "dicom_number_of_study_related_series": "DICOMNumberOfStudyRelatedSeries",
+        "dicom_number_of_study_related_instances": "DICOMNumberOfStudyRelatedInstances",
+        "dicom_accession_number": "DICOMAccessionNumber",
+        "dicom_series_instance_uid": "DICOMSeriesInstanceUID",
+        "dicom_series_modality": "DICOMSeriesModality",
+        "dicom_series_body_part": "DICOMSeriesBodyPart",
+        "dicom_series_number": "DICOMSeriesNumber",
+        "dicom_study_date": "DICOMStudyDate",
+        "dicom_study_time": "DICOMStudyTime",
+    },
+    m.ImageSetsMetadataSummary: {
+        "image_set_id": "imageSetId",
+        "version": "version",
+        "created_at": "createdAt",
+        "updated_at": "updatedAt",
+        "last_accessed_at": "lastAccessedAt",
+        "storage_tier": "storageTier",
+        "dicom_tags": "DICOMTags",
+        "is_primary": "isPrimary",
+    },
+    m.SearchImageSetsOutput: {
+        "image_sets_metadata_summaries": "imageSetsMetadataSummaries",
+        "sort": "sort",
+        "next_token": "nextToken",
+    },
+    m.Overrides: {"forced": "forced"},
+    m.ImageSetProperties: {
+        "image_set_id": "imageSetId",
+        "version_id": "versionId",
+        "image_set_state": "imageSetState",
+        # The service model capitalises this one member, unlike its neighbours.
+        "image_set_workflow_status": "ImageSetWorkflowStatus",
+        "created_at": "createdAt",
+        "updated_at": "updatedAt",
+        "deleted_at": "deletedAt",
+        "message": "message",
+        "overrides": "overrides",
+        "is_primary": "isPrimary",
+    },
+    m.ListImageSetVersionsOutput: {
+        "image_set_properties_list": "imageSetPropertiesList",
+        "next_token": "nextToken",
+    },
+    m.UpdateImageSetMetadataOutput: {
+        "datastore_id": "datastoreId",
+        "image_set_id": "imageSetId",
+        "latest_version_id": "latestVersionId",
+        "image_set_state": "imageSetState",
+        "image_set_workflow_status": "imageSetWorkflowStatus",
+        "created_at": "createdAt",
+        "updated_at": "updatedAt",
+        "message": "message",
+    },
+    m.CopySourceImageSetProperties: _COPY_PROPERTIES_NAMES,
+    m.CopyDestinationImageSetProperties: _COPY_PROPERTIES_NAMES,
+    m.CopyImageSetOutput: {
+        "datastore_id": "datastoreId",
+        "source_image_set_properties": "sourceImageSetProperties",
+        "destination_image_set_properties": "destinationImageSetProperties",
+    },
+}
+
+
+def _datetime_from_wire(value: object, _: object = None) -> datetime:
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not a timestamp")
+    if isinstance(value, int | float):
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    if isinstance(value, str):
+        try:
+            return datetime.fromtimestamp(float(value), tz=timezone.utc)
+        except ValueError:
+            parsed = datetime.fromisoformat(value)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    raise TypeError(f"a {type(value).__name__} is not a timestamp")
+
+
+def epoch_seconds(value: datetime) -> int | float:
+    """Epoch seconds, to the microsecond, as botocore sends them; a naive datetime is UTC.
+
+    Whole seconds stay an int; fractions are added as integers before one division, so
+    the float is rounded once.
+    """
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    seconds = calendar.timegm(value.timetuple())
+    if value.microsecond:
+        return (seconds * 10**6 + value.microsecond) / 10**6
+    return seconds
+
+
+def _lenient_enum_of(tp: Any) -> type[enum.Enum] | None:
+    """The enum class in ``Enum | str`` or ``Enum | str | None``, else None."""
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return None
+    args = [a for a in typing.get_args(tp) if a is not type(None)]
+    enums = [a for a in args if isinstance(a, type) and issubclass(a, enum.Enum)]
+    if len(enums) == 1 and str in args and len(args) == 2:
+        return enums[0]
+    return None
+
+
+def _lenient_enum_hook(tp: Any) -> Callable[[Any, Any], Any]:
+    enum_cls = _lenient_enum_of(tp)
+    assert enum_cls is not None
+    members: Mapping[str, enum.Enum] = {member.value: member for member in enum_cls}
+
+    def structure(value: Any, _: Any) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise TypeError(f"expected a string for {enum_cls.__name__}")
+        return members.get(value, value)
+
+    return structure
+
+
+def _enum_value(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def _strict_str(value: Any, _: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _strict_int(value: Any, _: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
+        raise TypeError(f"expected an integer, got {type(value).__name__}")
+    return int(value)
+
+
+def _strict_bool(value: Any, _: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected a boolean, got {type(value).__name__}")
+    return value
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter(forbid_extra_keys=False)
+    conv.register_structure_hook(datetime, _datetime_from_wire)
+    conv.register_unstructure_hook(datetime, epoch_seconds)
+    conv.register_structure_hook(str, _strict_str)
+    conv.register_structure_hook(int, _strict_int)
+    conv.register_structure_hook(bool, _strict_bool)
+    conv.register_unstructure_hook(bytes, lambda b: base64.b64encode(b).decode("ascii"))
+    conv.register_unstructure_hook(enum.Enum, lambda e: e.value)
+    conv.register_structure_hook_factory(lambda t: _lenient_enum_of(t) is not None, _lenient_enum_hook)
+    conv.register_unstructure_hook_func(lambda t: _lenient_enum_of(t) is not None, _enum_value)
+    for cls, names in WIRE_NAMES.items():
+        renames = {field: override(rename=wire) for field, wire in names.items()}
+        conv.register_structure_hook(cls, make_dict_structure_fn(cls, conv, **renames))  # type: ignore[arg-type]
+        conv.register_unstructure_hook(
+            cls,
+            make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True, **renames),  # type: ignore[arg-type]
+        )
+    return conv
+
+
+converter = _make_converter()

@@ -1,0 +1,54 @@
+"""Where requests go: the service host for a region, or a custom endpoint verbatim."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+from .errors import ParamValidationError
+
+_REGION = re.compile(r"[a-z]{2}(-[a-z0-9]+)+-\d+|[a-z0-9]+(-[a-z0-9]+)*")
+_TRUE = ("true", "1", "yes")
+
+
+def configured_endpoint(environ: Mapping[str, str] = os.environ) -> str | None:
+    """The endpoint set in the environment, as boto3 reads it (service-specific first)."""
+    if environ.get("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "").lower() in _TRUE:
+        return None
+    return environ.get("AWS_ENDPOINT_URL_MEDICAL_IMAGING") or environ.get("AWS_ENDPOINT_URL") or None
+
+
+def resolve_endpoint(
+    region: str,
+    *,
+    endpoint_url: str | None,
+    use_fips_endpoint: bool,
+    use_dualstack_endpoint: bool,
+) -> str:
+    """The base URL requests are sent to, without a trailing slash.
+
+    The service's own host carries the model's ``runtime-`` host prefix. A
+    custom endpoint (an emulator, a VPC endpoint, a proxy) is used verbatim:
+    no prefix is added, which is what users of such endpoints need.
+    """
+    if endpoint_url is not None:
+        if use_fips_endpoint or use_dualstack_endpoint:
+            raise ParamValidationError(
+                ["endpoint_url: a custom endpoint cannot be combined with use_fips_endpoint or use_dualstack_endpoint"]
+            )
+        parts = urlsplit(endpoint_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ParamValidationError(["endpoint_url: must be an http:// or https:// URL with a host"])
+        if parts.query or parts.fragment:
+            raise ParamValidationError(["endpoint_url: must not carry a query or a fragment"])
+        return endpoint_url.rstrip("/")
+    if not _REGION.fullmatch(region):
+        raise ParamValidationError(["region_name: is not a valid AWS region name"])
+    service = "runtime-medical-imaging-fips" if use_fips_endpoint else "runtime-medical-imaging"
+    if use_dualstack_endpoint:
+        suffix = "api.amazonwebservices.com.cn" if region.startswith("cn-") else "api.aws"
+    else:
+        suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+    return f"https://{service}.{region}.{suffix}"

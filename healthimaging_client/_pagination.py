@@ -1,0 +1,122 @@
+"""The nextToken loop as pure logic, shared by the sync and async paginators.
+
+A :class:`Paginator` hands out the next :class:`Call` and takes each output
+back; the clients only send. It stops on a missing or empty token, refuses a
+token the service already gave (which would loop forever), and stops at
+``max_items`` even in the middle of a page. Each page carries a resume token:
+give it as ``starting_token`` to continue exactly after that page's last item.
+A resume token from the middle of a page records the page's own token and how
+many of its items were already yielded.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar
+
+import attrs
+
+from ._operations import Call
+from .errors import PaginationError, ParamValidationError
+
+Item = TypeVar("Item")
+Output = TypeVar("Output")
+
+_RESUME_PREFIX = "hic1:"
+
+
+@attrs.frozen
+class Page(Generic[Item, Output]):
+    """One page of results.
+
+    ``next_token`` resumes after this page's last item (pass it as
+    ``starting_token``); it is ``None`` when nothing follows.
+    """
+
+    items: Sequence[Item]
+    next_token: str | None
+    output: Output
+
+
+def _encode_resume(token: str | None, skip: int) -> str:
+    raw = json.dumps({"token": token, "skip": skip}, separators=(",", ":")).encode()
+    return _RESUME_PREFIX + base64.urlsafe_b64encode(raw).decode("ascii")
+
+
+def _decode_starting_token(starting_token: str | None) -> tuple[str | None, int]:
+    if starting_token is None or not starting_token.startswith(_RESUME_PREFIX):
+        return starting_token, 0
+    try:
+        data = json.loads(base64.urlsafe_b64decode(starting_token[len(_RESUME_PREFIX) :]))
+        token, skip = data["token"], data["skip"]
+        if not (token is None or isinstance(token, str)) or not isinstance(skip, int) or skip < 0:
+            raise ValueError
+    except (ValueError, KeyError, TypeError):
+        raise ParamValidationError(["starting_token: is not a token this SDK produced"]) from None
+    return token, skip
+
+
+class Paginator(Generic[Item, Output]):
+    """State of one paginated iteration; feed it outputs, get pages."""
+
+    def __init__(
+        self,
+        make_call: Callable[[str | None, int | None], Call[Output]],
+        items_of: Callable[[Output], Sequence[Item]],
+        token_of: Callable[[Output], str | None],
+        *,
+        page_size: int | None,
+        max_items: int | None,
+        starting_token: str | None,
+    ) -> None:
+        if max_items is not None and (isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 1):
+            raise ParamValidationError(["max_items: must be a whole number of at least 1"])
+        self._make_call = make_call
+        self._items_of = items_of
+        self._token_of = token_of
+        self._page_size = page_size
+        self._remaining = max_items
+        self._token, self._skip = _decode_starting_token(starting_token)
+        self._seen: set[str] = set()
+        self._done = False
+        # Validate the first request now, so bad input fails before iteration starts.
+        self._first: Call[Output] | None = make_call(self._token, page_size)
+
+    def next_call(self) -> Call[Output] | None:
+        """The request for the next page, or None when the iteration is over."""
+        if self._done:
+            return None
+        if self._first is not None:
+            call, self._first = self._first, None
+            return call
+        return self._make_call(self._token, self._page_size)
+
+    def accept(self, output: Output) -> Page[Item, Output]:
+        """Record one page's output; returns the page with its items and resume token."""
+        page_token = self._token
+        items = list(self._items_of(output))
+        if self._skip:
+            items, self._skip = items[self._skip :], 0
+        skipped = len(self._items_of(output)) - len(items)
+        following = self._token_of(output) or None
+        if self._remaining is not None and len(items) >= self._remaining:
+            cut = self._remaining
+            self._done = True
+            if cut < len(items):
+                return Page(items[:cut], _encode_resume(page_token, skipped + cut), output)
+            items_page: Page[Item, Output] = Page(items, following, output)
+            return items_page
+        if self._remaining is not None:
+            self._remaining -= len(items)
+        if following is None:
+            self._done = True
+        elif following in self._seen or following == page_token:
+            raise PaginationError(
+                "the service returned a next token it had already returned; stopping instead of looping forever"
+            )
+        else:
+            self._seen.add(following)
+            self._token = following
+        return Page(items, following, output)

@@ -1,0 +1,129 @@
+"""Which failures are retried and how long to wait: one policy for both clients.
+
+Retried: throttling (429), server faults (500, 502, 503, 504), connection
+failures, timeouts and responses cut short. Never retried: every other
+status (400, 402, 403, 404, 409), parameter validation and unreadable 2xx
+bodies. The wait is exponential backoff with full jitter, capped, or the
+server's ``Retry-After`` when it gives one (capped too).
+
+Writes are guarded by ``latestVersionId``, so a retried Update or Copy can
+never apply twice; when one ends in a conflict after an attempt that may
+have reached the service, the conflict says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import tenacity
+
+from . import errors
+from ._operations import Call
+
+logger = logging.getLogger("healthimaging_client")
+
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+RETRYABLE_CODES = frozenset({"ThrottlingException", "InternalServerException", "ServiceUnavailableException"})
+
+
+def _check_attempts(instance: Any, attribute: Any, value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise errors.ParamValidationError([f"retry.{attribute.name}: must be a whole number of at least 1"])
+
+
+def _check_delay(instance: Any, attribute: Any, value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise errors.ParamValidationError([f"retry.{attribute.name}: must be a number of seconds, 0 or more"])
+
+
+@attrs.frozen(kw_only=True)
+class RetryConfig:
+    """How often and how patiently a call is retried.
+
+    ``max_attempts`` counts the first attempt, so ``1`` turns retries off.
+    Attempt *n* waits a random time between 0 and
+    ``min(max_delay, base_delay * 2 ** (n - 1))`` seconds (full jitter), as in
+    the AWS SDKs' standard mode.
+    """
+
+    max_attempts: int = attrs.field(default=3, validator=_check_attempts)
+    base_delay: float = attrs.field(default=1.0, validator=_check_delay)
+    max_delay: float = attrs.field(default=20.0, validator=_check_delay)
+
+
+def is_retryable(exc: BaseException) -> bool:
+    if isinstance(exc, errors.ServiceError):
+        return exc.status_code in RETRYABLE_STATUS or exc.code in RETRYABLE_CODES
+    return isinstance(exc, errors.TransportError)
+
+
+def _may_have_reached_service(exc: BaseException) -> bool:
+    """Whether a failed attempt of a write could have been applied anyway."""
+    if isinstance(exc, errors.ServiceError):
+        return exc.status_code >= 500 and exc.status_code != 503
+    return isinstance(exc, errors.TransportError) and not isinstance(exc, errors.ConnectError)
+
+
+class RetryPolicy:
+    """Turns a :class:`RetryConfig` into tenacity arguments for one call."""
+
+    def __init__(self, config: RetryConfig, rand: Callable[[], float] = random.random) -> None:
+        self.config = config
+        self._rand = rand
+
+    def delay(self, attempt: int, exc: BaseException | None) -> float:
+        """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
+        cfg = self.config
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            return float(min(retry_after, cfg.max_delay))
+        ceiling = min(cfg.max_delay, cfg.base_delay * 2 ** (attempt - 1))
+        return self._rand() * ceiling
+
+    def tenacity_args(self, call: Call[Any]) -> dict[str, Any]:
+        """Arguments for ``tenacity.Retrying`` or ``AsyncRetrying`` for one call."""
+        ambiguous = False
+
+        def should_retry(state: tenacity.RetryCallState) -> bool:
+            nonlocal ambiguous
+            exc = state.outcome.exception() if state.outcome else None
+            if exc is None:
+                return False
+            if isinstance(exc, errors.HealthImagingError):
+                exc.attempts = state.attempt_number
+                exc.operation = exc.operation or call.operation
+            if isinstance(exc, errors.ConflictException) and ambiguous and call.guard_versions:
+                exc.may_have_applied = True
+                exc.version_ids = dict(call.guard_versions)
+            if call.guard_versions and _may_have_reached_service(exc):
+                ambiguous = True
+            return is_retryable(exc)
+
+        def wait(state: tenacity.RetryCallState) -> float:
+            exc = state.outcome.exception() if state.outcome else None
+            return self.delay(state.attempt_number, exc)
+
+        def log_retry(state: tenacity.RetryCallState) -> None:
+            exc = state.outcome.exception() if state.outcome else None
+            reason = f"HTTP {exc.status_code} {exc.code}" if isinstance(exc, errors.ServiceError) else type(exc).__name__
+            delay = state.next_action.sleep if state.next_action else 0.0
+            logger.info(
+                "retrying %s after %s (attempt %d of %d) in %.3fs",
+                call.operation,
+                reason,
+                state.attempt_number,
+                self.config.max_attempts,
+                delay,
+            )
+
+        return {
+            "stop": tenacity.stop_after_attempt(self.config.max_attempts),
+            "wait": wait,
+            "retry": should_retry,
+            "before_sleep": log_retry,
+            "reraise": True,
+        }

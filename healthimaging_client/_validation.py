@@ -1,0 +1,234 @@
+"""Input rules of the service model, checked before any request is built.
+
+Each check records a problem as ``"field.path: what is wrong"`` and never the
+offending value, since values can be patient data. All problems of a call are
+collected, then raised together as one :class:`ParamValidationError`.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from . import models as m
+from .errors import ParamValidationError
+
+_ID = re.compile(r"[0-9a-z]{32}")
+_VERSION = re.compile(r"\d+")
+_UID = re.compile(r"[0-9.]+")
+
+MAX_BLOB_BYTES = 30_000
+MAX_COPIABLE_CHARS = 260_000
+MAX_TOKEN_CHARS = 8_192
+
+# Member name -> (maximum length, pattern or None) for the string members of a search value.
+_SEARCH_STRINGS: dict[str, tuple[int, re.Pattern[str] | None]] = {
+    "dicom_patient_id": (512, None),
+    "dicom_accession_number": (512, None),
+    "dicom_study_id": (512, None),
+    "dicom_study_instance_uid": (512, _UID),
+    "dicom_series_instance_uid": (512, _UID),
+}
+
+
+class Problems:
+    """Collects what is wrong with one call's input."""
+
+    def __init__(self, operation: str) -> None:
+        self.operation = operation
+        self.items: list[str] = []
+
+    def add(self, path: str, text: str) -> None:
+        self.items.append(f"{path}: {text}")
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            raise ParamValidationError(self.items, operation=self.operation)
+
+
+def identifier(p: Problems, path: str, value: object) -> str:
+    """Datastore and image set ids: 32 characters of ``[0-9a-z]``, so nothing can steer the URL."""
+    if not isinstance(value, str):
+        p.add(path, f"expected a string, got {type(value).__name__}")
+        return ""
+    if not _ID.fullmatch(value):
+        p.add(path, f"must be 32 characters of [0-9a-z] (got {len(value)} characters)")
+    return value
+
+
+def version_id(p: Problems, path: str, value: object, *, required: bool = True) -> str | None:
+    """Version ids: an ``int`` or a string of digits, always sent as a string."""
+    if value is None:
+        if required:
+            p.add(path, "is required")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        p.add(path, f"expected an int or a string of digits, got {type(value).__name__}")
+        return None
+    text = str(value)
+    if not _VERSION.fullmatch(text):
+        p.add(path, "must be a non-negative whole number")
+        return None
+    return text
+
+
+def max_results(p: Problems, path: str, value: object) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        p.add(path, f"expected an int, got {type(value).__name__}")
+    elif not 1 <= value <= 50:
+        p.add(path, "must be from 1 to 50")
+
+
+def next_token(p: Problems, path: str, value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        p.add(path, f"expected a string, got {type(value).__name__}")
+    elif not 1 <= len(value) <= MAX_TOKEN_CHARS:
+        p.add(path, f"must be 1 to {MAX_TOKEN_CHARS} characters")
+    elif not value.isascii():
+        p.add(path, "must be ASCII")
+
+
+def optional_bool(p: Problems, path: str, value: object) -> None:
+    if value is not None and not isinstance(value, bool):
+        p.add(path, f"expected a bool, got {type(value).__name__}")
+
+
+def enum_value(p: Problems, path: str, value: object, enum_cls: type[enum.Enum]) -> None:
+    allowed = [member.value for member in enum_cls]
+    if isinstance(value, enum_cls):
+        return
+    if not isinstance(value, str) or value not in allowed:
+        p.add(path, f"must be one of {', '.join(allowed)}")
+
+
+def _search_value(p: Problems, path: str, value: object) -> str | None:
+    """Checks one union value; returns the name of the member it sets."""
+    if not isinstance(value, m.SearchByAttributeValue):
+        p.add(path, f"expected SearchByAttributeValue, got {type(value).__name__}")
+        return None
+    chosen = [name for name, v in vars_of(value).items() if v is not None]
+    if len(chosen) != 1:
+        p.add(path, f"set exactly one member (got {len(chosen)})")
+        return None
+    name = chosen[0]
+    member = getattr(value, name)
+    where = f"{path}.{name}"
+    if name in _SEARCH_STRINGS:
+        limit, pattern = _SEARCH_STRINGS[name]
+        if not isinstance(member, str):
+            p.add(where, f"expected a string, got {type(member).__name__}")
+        elif len(member) > limit:
+            p.add(where, f"must be at most {limit} characters")
+        elif pattern is not None and not pattern.fullmatch(member):
+            p.add(where, f"must match {pattern.pattern}")
+    elif name in ("created_at", "updated_at"):
+        if not isinstance(member, datetime):
+            p.add(where, f"expected a datetime, got {type(member).__name__}")
+    elif name == "is_primary":
+        optional_bool(p, where, member)
+    else:
+        _study_date_and_time(p, where, member)
+    return name
+
+
+def _study_date_and_time(p: Problems, path: str, value: object) -> None:
+    if not isinstance(value, m.DICOMStudyDateAndTime):
+        p.add(path, f"expected DICOMStudyDateAndTime, got {type(value).__name__}")
+        return
+    for name, limit, required in (("dicom_study_date", 36, True), ("dicom_study_time", 56, False)):
+        member = getattr(value, name)
+        if member is None:
+            if required:
+                p.add(f"{path}.{name}", "is required")
+        elif not isinstance(member, str):
+            p.add(f"{path}.{name}", f"expected a string, got {type(member).__name__}")
+        elif len(member) > limit:
+            p.add(f"{path}.{name}", f"must be at most {limit} characters")
+
+
+def vars_of(instance: Any) -> dict[str, Any]:
+    """An attrs instance's fields by name."""
+    return {a.name: getattr(instance, a.name) for a in attrs.fields(type(instance))}
+
+
+def search_filters(p: Problems, path: str, filters: object) -> None:
+    if filters is None:
+        return
+    if isinstance(filters, str | bytes) or not isinstance(filters, Sequence):
+        p.add(path, "expected a list of SearchFilter")
+        return
+    if not 1 <= len(filters) <= 2:
+        p.add(path, f"must hold 1 or 2 filters (got {len(filters)})")
+    for i, item in enumerate(filters):
+        where = f"{path}[{i}]"
+        if not isinstance(item, m.SearchFilter):
+            p.add(where, f"expected SearchFilter, got {type(item).__name__}")
+            continue
+        enum_value(p, f"{where}.operator", item.operator, m.Operator)
+        values = item.values
+        if not 1 <= len(values) <= 2:
+            p.add(f"{where}.values", f"must hold 1 or 2 values (got {len(values)})")
+        members = [_search_value(p, f"{where}.values[{j}]", v) for j, v in enumerate(values)]
+        operator = item.operator.value if isinstance(item.operator, m.Operator) else item.operator
+        if operator == "EQUAL" and len(values) != 1:
+            p.add(f"{where}.values", "EQUAL takes exactly one value")
+        if operator == "BETWEEN":
+            if len(values) != 2:
+                p.add(f"{where}.values", "BETWEEN takes exactly two values (an inclusive range)")
+            elif None not in members and members[0] != members[1]:
+                p.add(f"{where}.values", "BETWEEN takes two values of the same attribute")
+
+
+def sort(p: Problems, path: str, value: object) -> None:
+    if value is None:
+        return
+    if not isinstance(value, m.Sort):
+        p.add(path, f"expected Sort, got {type(value).__name__}")
+        return
+    enum_value(p, f"{path}.sort_order", value.sort_order, m.SortOrder)
+    enum_value(p, f"{path}.sort_field", value.sort_field, m.SortField)
+
+
+def _json_document(p: Problems, path: str, text: str | bytes) -> None:
+    try:
+        document = json.loads(text)
+    except (ValueError, UnicodeDecodeError):
+        p.add(path, "must be a JSON document")
+        return
+    if not isinstance(document, dict):
+        p.add(path, "must be a JSON object")
+
+
+def dicom_updates(p: Problems, path: str, value: object) -> None:
+    if not isinstance(value, m.DICOMUpdates):
+        p.add(path, f"expected DICOMUpdates, got {type(value).__name__}")
+        return
+    if value.updatable_attributes is None and value.removable_attributes is None:
+        p.add(path, "set updatable_attributes, removable_attributes or both")
+    for name in ("updatable_attributes", "removable_attributes"):
+        blob = getattr(value, name)
+        if blob is None:
+            continue
+        if not 1 <= len(blob) <= MAX_BLOB_BYTES:
+            p.add(f"{path}.{name}", f"must be 1 to {MAX_BLOB_BYTES:,} bytes of JSON (got {len(blob):,})")
+        else:
+            _json_document(p, f"{path}.{name}", blob)
+
+
+def copiable_attributes(p: Problems, path: str, value: str | None) -> None:
+    if value is None:
+        return
+    if not 1 <= len(value) <= MAX_COPIABLE_CHARS:
+        p.add(path, f"must be 1 to {MAX_COPIABLE_CHARS:,} characters of JSON (got {len(value):,})")
+    else:
+        _json_document(p, path, value)

@@ -1,0 +1,230 @@
+"""The exceptions the SDK raises.
+
+Every exception derives from :class:`HealthImagingError`, so one ``except``
+clause catches all of them::
+
+    HealthImagingError
+    ├── ParamValidationError (also ValueError)   bad input; nothing was sent
+    ├── ServiceError                             the service answered with an error
+    │   ├── ValidationException                  400
+    │   ├── ServiceQuotaExceededException        402
+    │   ├── AccessDeniedException                403
+    │   ├── ResourceNotFoundException            404
+    │   ├── ConflictException                    409 (stale version, locked image set)
+    │   ├── ThrottlingException                  429
+    │   └── InternalServerException              500
+    ├── TransportError                           no usable response arrived
+    │   ├── ConnectError
+    │   └── TimeoutError
+    ├── InvalidResponseError                     a 2xx response the SDK cannot read
+    ├── CredentialsError                         no credentials, or they failed to load
+    ├── PaginationError                          the service repeated a next token
+    └── WaiterError                              an image set did not reach a final state
+        └── WaiterTimeoutError
+
+An error code the SDK does not know yet (a newer service model may add one)
+still raises a :class:`ServiceError`: the subclass of its status code when
+there is one, else ``ServiceError`` itself.
+
+Messages name the operation, status, code, request id and the service's own
+message. They never include request bodies, search criteria or DICOM values,
+because those are patient data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+__all__ = [
+    "AccessDeniedException",
+    "ConflictException",
+    "ConnectError",
+    "CredentialsError",
+    "HealthImagingError",
+    "InternalServerException",
+    "InvalidResponseError",
+    "PaginationError",
+    "ParamValidationError",
+    "ResourceNotFoundException",
+    "ServiceError",
+    "ServiceQuotaExceededException",
+    "ThrottlingException",
+    "TimeoutError",
+    "TransportError",
+    "ValidationException",
+    "WaiterError",
+    "WaiterTimeoutError",
+]
+
+
+class HealthImagingError(Exception):
+    """Base of every exception raised by healthimaging_client."""
+
+    #: Attempts made before the error was raised (set by the retry loop).
+    attempts: int = 1
+    #: The operation that failed, such as ``"SearchImageSets"``, when known.
+    operation: str | None = None
+
+
+class ParamValidationError(HealthImagingError, ValueError):
+    """The input broke one or more rules of the service model; no request was sent.
+
+    ``problems`` lists each broken rule as ``"field.path: what is wrong"``.
+    """
+
+    def __init__(self, problems: list[str], *, operation: str | None = None) -> None:
+        self.problems = list(problems)
+        self.operation = operation
+        where = f" for {operation}" if operation else ""
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"Invalid parameters{where}:\n{lines}")
+
+
+class ServiceError(HealthImagingError):
+    """The service returned an error response."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str,
+        status_code: int,
+        code: str,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.message = message
+        self.operation = operation
+        self.status_code = status_code
+        self.code = code
+        self.request_id = request_id
+        self.retry_after = retry_after
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        text = f"{self.operation} failed: {self.code} (HTTP {self.status_code})"
+        if self.message:
+            text += f": {self.message}"
+        if self.request_id:
+            text += f" [request id {self.request_id}]"
+        if self.attempts > 1:
+            text += f" after {self.attempts} attempts"
+        return text
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(operation={self.operation!r}, status_code={self.status_code}, "
+            f"code={self.code!r}, request_id={self.request_id!r}, message={self.message!r})"
+        )
+
+
+class ValidationException(ServiceError):
+    """400: the service rejected the request's parameters."""
+
+
+class ServiceQuotaExceededException(ServiceError):
+    """402: a service quota was exceeded (UpdateImageSetMetadata, CopyImageSet)."""
+
+
+class AccessDeniedException(ServiceError):
+    """403: the credentials may not call this operation on this resource."""
+
+
+class ResourceNotFoundException(ServiceError):
+    """404: the datastore, image set or version does not exist."""
+
+
+class ConflictException(ServiceError):
+    """409: the image set is locked, or ``latest_version_id`` is no longer the latest.
+
+    When a write was retried, an earlier attempt may already have been applied:
+    ``may_have_applied`` is then true and ``version_ids`` holds the version ids
+    the request named, so the caller can list the versions and decide.
+    """
+
+    may_have_applied: bool = False
+    version_ids: Mapping[str, str] = {}
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.may_have_applied:
+            ids = ", ".join(f"{k}={v}" for k, v in self.version_ids.items())
+            text += (
+                "; an earlier attempt of this write may already have been applied"
+                f" ({ids}): list the image set's versions before trying again"
+            )
+        return text
+
+
+class ThrottlingException(ServiceError):
+    """429: the request rate exceeded the operation's quota."""
+
+
+class InternalServerException(ServiceError):
+    """500: the service failed internally."""
+
+
+class TransportError(HealthImagingError):
+    """The request could not be sent, or its response could not be read in full.
+
+    The underlying ``httpx`` exception is chained as ``__cause__``.
+    """
+
+    def __init__(self, message: str, *, operation: str | None = None) -> None:
+        self.operation = operation
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        if self.operation:
+            text = f"{self.operation}: {text}"
+        if self.attempts > 1:
+            text += f" (after {self.attempts} attempts)"
+        return text
+
+
+class ConnectError(TransportError):
+    """No connection to the endpoint could be made."""
+
+
+class TimeoutError(TransportError):  # noqa: A001 - mirrors httpx.TimeoutException
+    """Connecting, sending or reading took longer than the configured timeout."""
+
+
+class InvalidResponseError(HealthImagingError):
+    """A successful status came with a body the SDK cannot read (bad JSON, bad gzip, missing fields)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str | None = None,
+        status_code: int | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.operation = operation
+        self.status_code = status_code
+        self.request_id = request_id
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        text = f"{self.operation}: {super().__str__()}" if self.operation else super().__str__()
+        if self.request_id:
+            text += f" [request id {self.request_id}]"
+        return text
+
+
+class CredentialsError(HealthImagingError):
+    """No AWS credentials were found, or loading them failed."""
+
+
+class PaginationError(HealthImagingError):
+    """The service returned a next token it had returned before; iterating on would never end."""
+
+
+class WaiterError(HealthImagingError):
+    """An image set ended in a failed state (UPDATE_FAILED, COPY_FAILED) while being waited for."""
+
+
+class WaiterTimeoutError(WaiterError):
+    """An image set was still locked when the wait's timeout passed."""

@@ -1,0 +1,349 @@
+"""Typed requests and responses of the five image-set operations.
+
+Class names are the service model's shape names and field names are its
+member names in snake_case, so the AWS API reference maps one to one.
+Models are frozen and keyword-only. Fields the service model marks
+``sensitive`` (patient data) print as ``'***'`` in ``repr``; the value stays
+available through the attribute.
+
+Enum fields of responses hold the enum member when the value is known and the
+plain string otherwise, so a value added to the service later does not break
+an installed SDK.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "CopyDestinationImageSet",
+    "CopyDestinationImageSetProperties",
+    "CopyImageSetInformation",
+    "CopyImageSetOutput",
+    "CopySourceImageSetInformation",
+    "CopySourceImageSetProperties",
+    "DICOMStudyDateAndTime",
+    "DICOMTags",
+    "DICOMUpdates",
+    "ImageSetProperties",
+    "ImageSetState",
+    "ImageSetWorkflowStatus",
+    "ImageSetsMetadataSummary",
+    "ListImageSetVersionsOutput",
+    "MetadataCopies",
+    "Operator",
+    "Overrides",
+    "SearchByAttributeValue",
+    "SearchCriteria",
+    "SearchFilter",
+    "SearchImageSetsOutput",
+    "Sort",
+    "SortField",
+    "SortOrder",
+    "StorageTier",
+    "UpdateImageSetMetadataOutput",
+]
+
+MASK = "'***'"
+
+
+def _masked(value: object) -> str:
+    return "None" if value is None else MASK
+
+
+def _sensitive(default: Any = None) -> Any:
+    """A field holding patient data: hidden from ``repr``."""
+    return attrs.field(default=default, repr=_masked)
+
+
+# --- enums -------------------------------------------------------------------
+
+
+class Operator(str, enum.Enum):
+    """How a search filter compares: one value, or an inclusive range of two."""
+
+    EQUAL = "EQUAL"
+    BETWEEN = "BETWEEN"
+
+
+class SortOrder(str, enum.Enum):
+    ASC = "ASC"
+    DESC = "DESC"
+
+
+class SortField(str, enum.Enum):
+    UPDATED_AT = "updatedAt"
+    CREATED_AT = "createdAt"
+    DICOM_STUDY_DATE_AND_TIME = "DICOMStudyDateAndTime"
+
+
+class ImageSetState(str, enum.Enum):
+    ACTIVE = "ACTIVE"
+    LOCKED = "LOCKED"
+    DELETED = "DELETED"
+
+
+class ImageSetWorkflowStatus(str, enum.Enum):
+    CREATED = "CREATED"
+    COPIED = "COPIED"
+    COPYING = "COPYING"
+    COPYING_WITH_READ_ONLY_ACCESS = "COPYING_WITH_READ_ONLY_ACCESS"
+    COPY_FAILED = "COPY_FAILED"
+    UPDATING = "UPDATING"
+    UPDATING_FOR_STUDY_CONSISTENCY = "UPDATING_FOR_STUDY_CONSISTENCY"
+    UPDATED = "UPDATED"
+    UPDATE_FAILED = "UPDATE_FAILED"
+    DELETING = "DELETING"
+    DELETED = "DELETED"
+    IMPORTING = "IMPORTING"
+    IMPORTED = "IMPORTED"
+    IMPORT_FAILED = "IMPORT_FAILED"
+
+
+class StorageTier(str, enum.Enum):
+    FREQUENT_ACCESS = "FREQUENT_ACCESS"
+    ARCHIVE_INSTANT_ACCESS = "ARCHIVE_INSTANT_ACCESS"
+
+
+# --- search input ------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class DICOMStudyDateAndTime:
+    """A study date (``YYYYMMDD``) and optional time (``HHMMSS``) to search by."""
+
+    dicom_study_date: str = _sensitive()
+    dicom_study_time: str | None = _sensitive()
+
+
+@attrs.frozen(kw_only=True)
+class SearchByAttributeValue:
+    """One value to search by: set exactly one field.
+
+    Timestamps should be timezone-aware; a naive ``datetime`` is taken as UTC.
+    """
+
+    dicom_patient_id: str | None = _sensitive()
+    dicom_accession_number: str | None = _sensitive()
+    dicom_study_id: str | None = _sensitive()
+    dicom_study_instance_uid: str | None = _sensitive()
+    dicom_series_instance_uid: str | None = _sensitive()
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    dicom_study_date_and_time: DICOMStudyDateAndTime | None = None
+    is_primary: bool | None = None
+
+
+def _freeze_values(values: Sequence[SearchByAttributeValue]) -> tuple[SearchByAttributeValue, ...]:
+    return tuple(values)
+
+
+@attrs.frozen(kw_only=True)
+class SearchFilter:
+    """A filter: ``EQUAL`` takes one value, ``BETWEEN`` two (an inclusive range)."""
+
+    values: Sequence[SearchByAttributeValue] = attrs.field(converter=_freeze_values, repr=_masked)
+    operator: Operator | str
+
+
+@attrs.frozen(kw_only=True)
+class Sort:
+    sort_order: SortOrder | str
+    sort_field: SortField | str
+
+
+def _freeze_filters(filters: Sequence[SearchFilter] | None) -> tuple[SearchFilter, ...] | None:
+    return None if filters is None else tuple(filters)
+
+
+@attrs.frozen(kw_only=True)
+class SearchCriteria:
+    """The body of a search: up to two filters (ANDed) and a sort order."""
+
+    filters: Sequence[SearchFilter] | None = attrs.field(
+        default=None, converter=_freeze_filters, repr=_masked
+    )
+    sort: Sort | None = None
+
+
+# --- update and copy input ---------------------------------------------------
+
+
+def _json_bytes(value: Mapping[str, Any] | str | bytes | None) -> bytes | None:
+    """Accept the attributes as a dict, a JSON string or JSON bytes."""
+    if value is None or isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+@attrs.frozen(kw_only=True)
+class DICOMUpdates:
+    """Attributes to set and to remove, each a JSON document (dict, str or bytes).
+
+    A removal must repeat the attribute's current value. On the wire each is
+    base64 of the JSON bytes, at most 30,000 bytes before encoding.
+    """
+
+    removable_attributes: bytes | None = attrs.field(default=None, converter=_json_bytes, repr=_masked)
+    updatable_attributes: bytes | None = attrs.field(default=None, converter=_json_bytes, repr=_masked)
+
+
+@attrs.frozen(kw_only=True)
+class MetadataUpdates:
+    """The Update payload: DICOM updates or a revert, exactly one of them."""
+
+    dicom_updates: DICOMUpdates | None = None
+    revert_to_version_id: str | None = None
+
+
+def _json_text(value: Mapping[str, Any] | str) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+@attrs.frozen(kw_only=True)
+class MetadataCopies:
+    """The subset of the source to copy: a JSON document sent as a string."""
+
+    copiable_attributes: str = attrs.field(converter=_json_text, repr=_masked)
+
+
+@attrs.frozen(kw_only=True)
+class CopySourceImageSetInformation:
+    latest_version_id: str
+    dicom_copies: MetadataCopies | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CopyDestinationImageSet:
+    image_set_id: str
+    latest_version_id: str
+
+
+@attrs.frozen(kw_only=True)
+class CopyImageSetInformation:
+    source_image_set: CopySourceImageSetInformation
+    destination_image_set: CopyDestinationImageSet | None = None
+
+
+# --- outputs -----------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class DICOMTags:
+    """The DICOM attributes a search returns for each image set."""
+
+    dicom_patient_id: str | None = _sensitive()
+    dicom_patient_name: str | None = _sensitive()
+    dicom_patient_birth_date: str | None = _sensitive()
+    dicom_patient_sex: str | None = _sensitive()
+    dicom_study_instance_uid: str | None = _sensitive()
+    dicom_study_id: str | None = _sensitive()
+    dicom_study_description: str | None = _sensitive()
+    dicom_number_of_study_related_series: int | None = None
+    dicom_number_of_study_related_instances: int | None = None
+    dicom_accession_number: str | None = _sensitive()
+    dicom_series_instance_uid: str | None = _sensitive()
+    dicom_series_modality: str | None = _sensitive()
+    dicom_series_body_part: str | None = _sensitive()
+    dicom_series_number: int | None = _sensitive()
+    dicom_study_date: str | None = _sensitive()
+    dicom_study_time: str | None = _sensitive()
+
+
+@attrs.frozen(kw_only=True)
+class ImageSetsMetadataSummary:
+    """One image set found by a search. ``version`` is an int, as the service sends it."""
+
+    image_set_id: str
+    version: int | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    last_accessed_at: datetime | None = None
+    storage_tier: StorageTier | str | None = None
+    dicom_tags: DICOMTags | None = None
+    is_primary: bool | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SearchImageSetsOutput:
+    image_sets_metadata_summaries: list[ImageSetsMetadataSummary]
+    sort: Sort | None = None
+    next_token: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Overrides:
+    forced: bool | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ImageSetProperties:
+    """One version of an image set, as ListImageSetVersions returns it."""
+
+    image_set_id: str
+    version_id: str
+    image_set_state: ImageSetState | str
+    image_set_workflow_status: ImageSetWorkflowStatus | str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    deleted_at: datetime | None = None
+    message: str | None = None
+    overrides: Overrides | None = None
+    is_primary: bool | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ListImageSetVersionsOutput:
+    image_set_properties_list: list[ImageSetProperties]
+    next_token: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class UpdateImageSetMetadataOutput:
+    datastore_id: str
+    image_set_id: str
+    latest_version_id: str
+    image_set_state: ImageSetState | str
+    image_set_workflow_status: ImageSetWorkflowStatus | str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    message: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CopySourceImageSetProperties:
+    image_set_id: str
+    latest_version_id: str
+    image_set_state: ImageSetState | str | None = None
+    image_set_workflow_status: ImageSetWorkflowStatus | str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    image_set_arn: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CopyDestinationImageSetProperties:
+    image_set_id: str
+    latest_version_id: str
+    image_set_state: ImageSetState | str | None = None
+    image_set_workflow_status: ImageSetWorkflowStatus | str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    image_set_arn: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CopyImageSetOutput:
+    datastore_id: str
+    source_image_set_properties: CopySourceImageSetProperties
+    destination_image_set_properties: CopyDestinationImageSetProperties

@@ -1,0 +1,92 @@
+"""Shared fixtures: fake credentials, and one harness that drives either client.
+
+Every behaviour test that concerns both clients takes the ``sdk`` fixture,
+which runs each scenario once with ``Client`` and once with ``AsyncClient``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+
+import healthimaging_client as hic
+
+REGION = "us-east-1"
+ACCESS_KEY = "AKIDEXAMPLEFAKE00001"
+SECRET_KEY = "fake-secret-key-for-tests-only-0000000000"
+SESSION_TOKEN = "fake-session-token-for-tests-only"
+DATASTORE_ID = "0123456789abcdef0123456789abcdef"
+IMAGE_SET_ID = "fedcba9876543210fedcba9876543210"
+OTHER_IMAGE_SET_ID = "00112233445566778899aabbccddeeff"
+ENDPOINT = "https://runtime-medical-imaging.us-east-1.amazonaws.com"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """No test reads the developer's AWS files or environment, or reaches a metadata service."""
+    for name in list(__import__("os").environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+def client_kwargs(**overrides: Any) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {
+        "region_name": REGION,
+        "aws_access_key_id": ACCESS_KEY,
+        "aws_secret_access_key": SECRET_KEY,
+        "aws_session_token": SESSION_TOKEN,
+        "retry": hic.RetryConfig(base_delay=0.001, max_delay=0.005),
+    }
+    kwargs.update(overrides)
+    return kwargs
+
+
+class Harness:
+    """Calls a client's methods synchronously, whichever client it holds."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.loop = asyncio.new_event_loop() if kind == "async" else None
+        self.clients: list[Any] = []
+
+    def client(self, **overrides: Any) -> Any:
+        cls = hic.AsyncClient if self.kind == "async" else hic.Client
+        client = cls(**client_kwargs(**overrides))
+        self.clients.append(client)
+        return client
+
+    def run(self, value: Any) -> Any:
+        """The result of a method call: awaited when it is a coroutine."""
+        if inspect.isawaitable(value):
+            assert self.loop is not None
+            return self.loop.run_until_complete(value)
+        return value
+
+    def collect(self, iterator: Iterator[Any] | AsyncIterator[Any]) -> list[Any]:
+        if isinstance(iterator, Iterator):
+            return list(iterator)
+
+        async def drain() -> list[Any]:
+            return [item async for item in iterator]
+
+        return self.run(drain())
+
+    def close(self) -> None:
+        for client in self.clients:
+            self.run(client.aclose() if self.kind == "async" else client.close())
+        if self.loop is not None:
+            self.loop.close()
+
+
+@pytest.fixture(params=["sync", "async"])
+def sdk(request: pytest.FixtureRequest) -> Iterator[Harness]:
+    harness = Harness(request.param)
+    yield harness
+    harness.close()
