@@ -31,6 +31,7 @@ from ._endpoints import configured_endpoint, resolve_endpoint
 from ._pagination import Page, Paginator
 from ._retry import RetryConfig, RetryPolicy
 from ._signing import Signer
+from ._validation import positive_int
 from ._version import __version__
 from .metadata import ImageSetMetadata
 
@@ -162,9 +163,7 @@ class _BaseClient(Generic[HttpT]):
             headers["Content-Type"] = ops.JSON_CONTENT_TYPE
         headers.update(self._signer.sign(url, headers, call.body))
         headers["User-Agent"] = USER_AGENT
-        return self._http.build_request(
-            "POST", url, headers=headers, content=call.body or b"", timeout=self._timeout
-        )
+        return self._http.build_request("POST", url, headers=headers, content=call.body or b"", timeout=self._timeout)
 
     def _finish(self, call: ops.Call[T], response: httpx.Response, attempt: int, started: float) -> T:
         logger.debug(
@@ -266,7 +265,9 @@ class Client(_BaseClient[httpx.Client]):
     ) -> m.SearchImageSetsOutput:
         """Search a datastore's image sets by up to two filters (ANDed), in the given order."""
         return self._send(
-            ops.search_image_sets(datastore_id, filters=filters, sort=sort, max_results=max_results, next_token=next_token)
+            ops.search_image_sets(
+                datastore_id, filters=filters, sort=sort, max_results=max_results, next_token=next_token
+            )
         )
 
     def get_image_set_metadata(
@@ -463,7 +464,9 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
     ) -> m.SearchImageSetsOutput:
         """Search a datastore's image sets by up to two filters (ANDed), in the given order."""
         return await self._send(
-            ops.search_image_sets(datastore_id, filters=filters, sort=sort, max_results=max_results, next_token=next_token)
+            ops.search_image_sets(
+                datastore_id, filters=filters, sort=sort, max_results=max_results, next_token=next_token
+            )
         )
 
     async def get_image_set_metadata(
@@ -617,8 +620,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         failure does not stop the others. Leaving the loop early cancels what
         is still in flight.
         """
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise errors.ParamValidationError(["concurrency: must be a whole number of at least 1"])
+        positive_int("concurrency", concurrency)
         pending_ids = iter(image_set_ids)
         running: dict[asyncio.Task[ImageSetMetadata], str] = {}
 

@@ -17,7 +17,7 @@ import enum
 import types
 import typing
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import cattrs
@@ -153,13 +153,13 @@ def _datetime_from_wire(value: object, _: object = None) -> datetime:
     if isinstance(value, bool):
         raise TypeError("a boolean is not a timestamp")
     if isinstance(value, int | float):
-        return datetime.fromtimestamp(value, tz=timezone.utc)
+        return datetime.fromtimestamp(value, tz=UTC)
     if isinstance(value, str):
         try:
-            return datetime.fromtimestamp(float(value), tz=timezone.utc)
+            return datetime.fromtimestamp(float(value), tz=UTC)
         except ValueError:
             parsed = datetime.fromisoformat(value)
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     raise TypeError(f"a {type(value).__name__} is not a timestamp")
 
 
@@ -170,7 +170,7 @@ def epoch_seconds(value: datetime) -> int | float:
     the float is rounded once.
     """
     if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
     seconds = calendar.timegm(value.timetuple())
     if value.microsecond:
         return (seconds * 10**6 + value.microsecond) / 10**6

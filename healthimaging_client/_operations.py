@@ -9,11 +9,12 @@ because the signature covers exactly those bytes.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import zlib
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 from urllib.parse import quote
 
 import attrs
@@ -76,7 +77,7 @@ def _segment(value: str) -> str:
 
 
 def _query(pairs: Sequence[tuple[str, object]]) -> str:
-    parts = []
+    parts: list[str] = []
     for name, value in pairs:
         if value is None:
             continue
@@ -90,10 +91,10 @@ def _json_body(value: object) -> bytes:
 
 
 def _read_json(content: bytes) -> dict[str, Any]:
-    document = json.loads(content)
+    document: object = json.loads(content)
     if not isinstance(document, dict):
         raise TypeError("the response body is not a JSON object")
-    return document
+    return cast(dict[str, Any], document)
 
 
 def _reader(cls: type[T]) -> Callable[[bytes], T]:
@@ -245,7 +246,7 @@ def copy_image_set(
     source_version = v.version_id(p, "source_latest_version_id", source_latest_version_id)
     copies = None
     if copiable_attributes is not None:
-        if not isinstance(copiable_attributes, str | Mapping):
+        if not isinstance(cast(object, copiable_attributes), str | Mapping):
             p.add("copiable_attributes", f"expected a dict or a JSON string, got {type(copiable_attributes).__name__}")
         else:
             copies = m.MetadataCopies(copiable_attributes=copiable_attributes)
@@ -337,12 +338,9 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
 def service_error(operation: str, status: int, headers: Mapping[str, str], content: bytes) -> errors.ServiceError:
     """The typed error for a non-2xx response, whatever its body holds (JSON, HTML or nothing)."""
     body: dict[str, Any] = {}
-    try:
-        parsed = json.loads(content) if content else {}
-        if isinstance(parsed, dict):
-            body = parsed
-    except (ValueError, UnicodeDecodeError):
-        pass  # an HTML page from a proxy or load balancer: status and headers still tell
+    # An HTML page from a proxy or load balancer is no JSON: status and headers still tell.
+    with contextlib.suppress(ValueError, TypeError):
+        body = _read_json(content) if content else {}
     code = _error_code(headers.get("x-amzn-errortype", ""))
     if not code:
         for key in ("code", "Code", "__type"):

@@ -19,6 +19,7 @@ from typing import Generic, TypeVar
 import attrs
 
 from ._operations import Call
+from ._validation import positive_int
 from .errors import PaginationError, ParamValidationError
 
 Item = TypeVar("Item")
@@ -71,8 +72,8 @@ class Paginator(Generic[Item, Output]):
         max_items: int | None,
         starting_token: str | None,
     ) -> None:
-        if max_items is not None and (isinstance(max_items, bool) or not isinstance(max_items, int) or max_items < 1):
-            raise ParamValidationError(["max_items: must be a whole number of at least 1"])
+        if max_items is not None:
+            positive_int("max_items", max_items)
         self._make_call = make_call
         self._items_of = items_of
         self._token_of = token_of

@@ -23,6 +23,7 @@ import tenacity
 
 from . import errors
 from ._operations import Call
+from ._validation import positive_int
 
 logger = logging.getLogger("healthimaging_client")
 
@@ -30,12 +31,11 @@ RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 RETRYABLE_CODES = frozenset({"ThrottlingException", "InternalServerException", "ServiceUnavailableException"})
 
 
-def _check_attempts(instance: Any, attribute: Any, value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise errors.ParamValidationError([f"retry.{attribute.name}: must be a whole number of at least 1"])
+def _check_attempts(instance: Any, attribute: Any, value: object) -> None:
+    positive_int(f"retry.{attribute.name}", value)
 
 
-def _check_delay(instance: Any, attribute: Any, value: float) -> None:
+def _check_delay(instance: Any, attribute: Any, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise errors.ParamValidationError([f"retry.{attribute.name}: must be a number of seconds, 0 or more"])
 
@@ -78,10 +78,9 @@ class RetryPolicy:
     def delay(self, attempt: int, exc: BaseException | None) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
         cfg = self.config
-        retry_after = getattr(exc, "retry_after", None)
-        if retry_after is not None:
-            return float(min(retry_after, cfg.max_delay))
-        ceiling = min(cfg.max_delay, cfg.base_delay * 2 ** (attempt - 1))
+        if isinstance(exc, errors.ServiceError) and exc.retry_after is not None:
+            return min(exc.retry_after, cfg.max_delay)
+        ceiling = min(cfg.max_delay, cfg.base_delay * 2.0 ** (attempt - 1))
         return self._rand() * ceiling
 
     def tenacity_args(self, call: Call[Any]) -> dict[str, Any]:
@@ -109,7 +108,9 @@ class RetryPolicy:
 
         def log_retry(state: tenacity.RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
-            reason = f"HTTP {exc.status_code} {exc.code}" if isinstance(exc, errors.ServiceError) else type(exc).__name__
+            reason = (
+                f"HTTP {exc.status_code} {exc.code}" if isinstance(exc, errors.ServiceError) else type(exc).__name__
+            )
             delay = state.next_action.sleep if state.next_action else 0.0
             logger.info(
                 "retrying %s after %s (attempt %d of %d) in %.3fs",

@@ -78,6 +78,12 @@ def version_id(p: Problems, path: str, value: object, *, required: bool = True) 
     return text
 
 
+def positive_int(path: str, value: object) -> None:
+    """Raise at once unless ``value`` is a whole number of at least 1 (SDK-side settings)."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ParamValidationError([f"{path}: must be a whole number of at least 1"])
+
+
 def max_results(p: Problems, path: str, value: object) -> None:
     if value is None:
         return
@@ -158,7 +164,7 @@ def _study_date_and_time(p: Problems, path: str, value: object) -> None:
 
 def vars_of(instance: Any) -> dict[str, Any]:
     """An attrs instance's fields by name."""
-    return {a.name: getattr(instance, a.name) for a in attrs.fields(type(instance))}
+    return {a.name: getattr(instance, a.name) for a in attrs.fields(type(instance))}  # pyright: ignore[reportUnknownArgumentType]
 
 
 def search_filters(p: Problems, path: str, filters: object) -> None:
@@ -167,9 +173,10 @@ def search_filters(p: Problems, path: str, filters: object) -> None:
     if isinstance(filters, str | bytes) or not isinstance(filters, Sequence):
         p.add(path, "expected a list of SearchFilter")
         return
-    if not 1 <= len(filters) <= 2:
-        p.add(path, f"must hold 1 or 2 filters (got {len(filters)})")
-    for i, item in enumerate(filters):
+    items: Sequence[object] = filters  # pyright: ignore[reportUnknownVariableType]
+    if not 1 <= len(items) <= 2:
+        p.add(path, f"must hold 1 or 2 filters (got {len(items)})")
+    for i, item in enumerate(items):
         where = f"{path}[{i}]"
         if not isinstance(item, m.SearchFilter):
             p.add(where, f"expected SearchFilter, got {type(item).__name__}")

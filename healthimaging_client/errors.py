@@ -187,7 +187,7 @@ class ConnectError(TransportError):
     """No connection to the endpoint could be made."""
 
 
-class TimeoutError(TransportError):  # noqa: A001 - mirrors httpx.TimeoutException
+class TimeoutError(TransportError):
     """Connecting, sending or reading took longer than the configured timeout."""
 
 

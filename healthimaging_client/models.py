@@ -65,31 +65,31 @@ def _sensitive(default: Any = None) -> Any:
 # --- enums -------------------------------------------------------------------
 
 
-class Operator(str, enum.Enum):
+class Operator(enum.StrEnum):
     """How a search filter compares: one value, or an inclusive range of two."""
 
     EQUAL = "EQUAL"
     BETWEEN = "BETWEEN"
 
 
-class SortOrder(str, enum.Enum):
+class SortOrder(enum.StrEnum):
     ASC = "ASC"
     DESC = "DESC"
 
 
-class SortField(str, enum.Enum):
+class SortField(enum.StrEnum):
     UPDATED_AT = "updatedAt"
     CREATED_AT = "createdAt"
     DICOM_STUDY_DATE_AND_TIME = "DICOMStudyDateAndTime"
 
 
-class ImageSetState(str, enum.Enum):
+class ImageSetState(enum.StrEnum):
     ACTIVE = "ACTIVE"
     LOCKED = "LOCKED"
     DELETED = "DELETED"
 
 
-class ImageSetWorkflowStatus(str, enum.Enum):
+class ImageSetWorkflowStatus(enum.StrEnum):
     CREATED = "CREATED"
     COPIED = "COPIED"
     COPYING = "COPYING"
@@ -106,7 +106,7 @@ class ImageSetWorkflowStatus(str, enum.Enum):
     IMPORT_FAILED = "IMPORT_FAILED"
 
 
-class StorageTier(str, enum.Enum):
+class StorageTier(enum.StrEnum):
     FREQUENT_ACCESS = "FREQUENT_ACCESS"
     ARCHIVE_INSTANT_ACCESS = "ARCHIVE_INSTANT_ACCESS"
 
@@ -166,9 +166,7 @@ def _freeze_filters(filters: Sequence[SearchFilter] | None) -> tuple[SearchFilte
 class SearchCriteria:
     """The body of a search: up to two filters (ANDed) and a sort order."""
 
-    filters: Sequence[SearchFilter] | None = attrs.field(
-        default=None, converter=_freeze_filters, repr=_masked
-    )
+    filters: Sequence[SearchFilter] | None = attrs.field(default=None, converter=_freeze_filters, repr=_masked)
     sort: Sort | None = None
 
 

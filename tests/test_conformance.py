@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
@@ -24,7 +24,7 @@ import healthimaging_client as hic
 from .conftest import DATASTORE_ID, IMAGE_SET_ID, OTHER_IMAGE_SET_ID, REGION, client_kwargs
 
 SV = hic.SearchByAttributeValue
-UTC = timezone.utc
+UTC = UTC
 T0 = datetime(2024, 3, 1, 12, 30, 15, tzinfo=UTC)
 T1 = datetime(2024, 3, 31, 23, 59, 59, 999000, tzinfo=UTC)
 NAIVE = datetime(2024, 5, 6, 7, 8, 9)
@@ -295,7 +295,10 @@ def _blob(document: dict[str, Any]) -> bytes:
 UPDATE_CASES: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     (
         "updatable dict, int version",
-        {"latestVersionId": "2", "updateImageSetMetadataUpdates": {"DICOMUpdates": {"updatableAttributes": _blob(UPDATABLE)}}},
+        {
+            "latestVersionId": "2",
+            "updateImageSetMetadataUpdates": {"DICOMUpdates": {"updatableAttributes": _blob(UPDATABLE)}},
+        },
         {"latest_version_id": 2, "updates": hic.DICOMUpdates(updatable_attributes=UPDATABLE)},
     ),
     (

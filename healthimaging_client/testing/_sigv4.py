@@ -58,7 +58,7 @@ def canonical_query(raw_query: str) -> str:
     """
     if not raw_query:
         return ""
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for part in raw_query.split("&"):
         name, _, value = part.partition("=")
         pairs.append((_encode(unquote(name)), _encode(unquote(value))))
@@ -78,9 +78,7 @@ def expected_signature(
 ) -> str:
     """The signature a correct client computes for this request."""
     lower = {k.lower(): v for k, v in headers.items()}
-    canonical_headers = "".join(
-        f"{name}:{' '.join(lower.get(name, '').split())}\n" for name in auth.signed_headers
-    )
+    canonical_headers = "".join(f"{name}:{' '.join(lower.get(name, '').split())}\n" for name in auth.signed_headers)
     canonical_request = "\n".join(
         [
             method.upper(),
