@@ -1,0 +1,31 @@
+"""Lines that must NOT type-check: each one marked ``# expect-error`` must be reported, by both checkers.
+
+If a checker stops reporting one of them, the typed surface has lost a promise.
+"""
+
+from __future__ import annotations
+
+import healthimaging_client as hic
+
+
+def wrong(client: hic.Client, datastore_id: str, image_set_id: str) -> None:
+    client.get_image_set_metadata(datastore_id, 42)  # expect-error
+    client.search_image_sets(datastore_id, max_results="50")  # expect-error
+    client.search_image_sets(datastore_id, filters=hic.SearchFilter(operator="EQUAL", values=[]))  # expect-error
+    client.update_image_set_metadata(datastore_id, image_set_id, latest_version_id=[1])  # expect-error
+    client.update_image_set_metadata(datastore_id, image_set_id, "1")  # expect-error
+    hic.RetryConfig(max_attempts="3")  # expect-error
+    hic.Client(region_name=1)  # expect-error
+    hic.SearchByAttributeValue(is_primary="yes")  # expect-error
+    for summary in client.iter_image_sets(datastore_id):
+        summary.version.bit_length()  # expect-error
+    page = next(client.iter_image_set_pages(datastore_id))
+    page.next_token.encode()  # expect-error
+    summary_id: int = page.items[0].image_set_id  # expect-error
+    del summary_id
+
+
+async def wrong_async(client: hic.AsyncClient, datastore_id: str) -> None:
+    for _ in client.iter_image_sets(datastore_id):  # expect-error
+        pass
+    client.get_image_set_metadata(datastore_id, "x").to_dict()  # expect-error
