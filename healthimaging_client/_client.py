@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
@@ -99,10 +100,11 @@ class _BaseClient(Generic[HttpT]):
         if botocore_session is not None and profile_name is not None:
             raise errors.ParamValidationError(["profile_name: pass it or botocore_session, not both"])
         session = botocore_session or botocore.session.Session(profile=profile_name)
-        region = region_name or session.get_config_variable("region")
+        # boto3's chain (AWS_DEFAULT_REGION, then the profile), then AWS_REGION as the other AWS SDKs read it.
+        region = region_name or session.get_config_variable("region") or os.environ.get("AWS_REGION")
         if not region:
             raise errors.ParamValidationError(
-                ["region_name: no region given or configured (pass region_name, set AWS_REGION, or use a profile's)"]
+                ["region_name: none given or configured (pass region_name, set AWS_DEFAULT_REGION, or use a profile)"]
             )
         explicit = None
         if (aws_access_key_id is None) != (aws_secret_access_key is None):
@@ -165,7 +167,7 @@ class _BaseClient(Generic[HttpT]):
         headers["User-Agent"] = USER_AGENT
         return self._http.build_request("POST", url, headers=headers, content=call.body or b"", timeout=self._timeout)
 
-    def _finish(self, call: ops.Call[T], response: httpx.Response, attempt: int, started: float) -> T:
+    def _finish(self, call: ops.Call[T], response: httpx.Response, content: bytes, attempt: int, started: float) -> T:
         logger.debug(
             "%s -> HTTP %d (request id %s, attempt %d, %.1f ms)",
             call.operation,
@@ -174,7 +176,7 @@ class _BaseClient(Generic[HttpT]):
             attempt,
             (time.perf_counter() - started) * 1000,
         )
-        return call.parse(response.status_code, response.headers, response.content)
+        return call.parse(response.status_code, response.headers, content)
 
     # --- paginators: state shared by both clients ------------------------------
 
@@ -249,9 +251,10 @@ class Client(_BaseClient[httpx.Client]):
                 started = time.perf_counter()
                 try:
                     response = self._http.send(request)
+                    content = response.content  # decoding (gzip) can fail too
                 except httpx.HTTPError as exc:
                     raise _transport_error(call, exc) from exc
-                return self._finish(call, response, attempt.retry_state.attempt_number, started)
+                return self._finish(call, response, content, attempt.retry_state.attempt_number, started)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     def search_image_sets(
@@ -448,9 +451,10 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
                 started = time.perf_counter()
                 try:
                     response = await self._http.send(request)
+                    content = response.content  # decoding (gzip) can fail too
                 except httpx.HTTPError as exc:
                     raise _transport_error(call, exc) from exc
-                return self._finish(call, response, attempt.retry_state.attempt_number, started)
+                return self._finish(call, response, content, attempt.retry_state.attempt_number, started)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     async def search_image_sets(
