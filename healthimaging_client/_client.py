@@ -38,6 +38,7 @@ from .metadata import ImageSetMetadata
 
 if TYPE_CHECKING:
     import botocore.session
+    from botocore.credentials import ReadOnlyCredentials
 
 
 T = TypeVar("T")
@@ -156,14 +157,14 @@ class _BaseClient(Generic[HttpT]):
 
     # --- one attempt, minus the I/O ------------------------------------------
 
-    def _build_request(self, call: ops.Call[Any]) -> httpx.Request:
+    def _build_request(self, call: ops.Call[Any], credentials: ReadOnlyCredentials) -> httpx.Request:
         url = self.endpoint_url + call.path
         if call.query:
             url += "?" + call.query
         headers: dict[str, str] = {}
         if call.body is not None:
             headers["Content-Type"] = ops.JSON_CONTENT_TYPE
-        headers.update(self._signer.sign(url, headers, call.body))
+        headers.update(self._signer.sign(url, headers, call.body, credentials))
         headers["User-Agent"] = USER_AGENT
         return self._http.build_request("POST", url, headers=headers, content=call.body or b"", timeout=self._timeout)
 
@@ -247,7 +248,7 @@ class Client(_BaseClient[httpx.Client]):
     def _send(self, call: ops.Call[T]) -> T:
         for attempt in tenacity.Retrying(**self._retry.tenacity_args(call)):
             with attempt:
-                request = self._build_request(call)
+                request = self._build_request(call, self._signer.credentials())
                 started = time.perf_counter()
                 try:
                     response = self._http.send(request)
@@ -434,20 +435,19 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         if self._owns_http:
             await self._http.aclose()
 
-    async def _ensure_credentials(self) -> None:
+    async def _credentials(self) -> ReadOnlyCredentials:
+        """Current credentials; resolving or refreshing them runs in a worker thread."""
         if not self._signer.needs_io():
-            return
+            return self._signer.credentials()
         if self._credentials_lock is None:
             self._credentials_lock = asyncio.Lock()
         async with self._credentials_lock:
-            if self._signer.needs_io():
-                await asyncio.to_thread(self._signer.credentials)
+            return await asyncio.to_thread(self._signer.credentials)
 
     async def _send(self, call: ops.Call[T]) -> T:
         async for attempt in tenacity.AsyncRetrying(**self._retry.tenacity_args(call)):
             with attempt:
-                await self._ensure_credentials()
-                request = self._build_request(call)
+                request = self._build_request(call, await self._credentials())
                 started = time.perf_counter()
                 try:
                     response = await self._http.send(request)
