@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import botocore.session
@@ -27,7 +27,7 @@ class ExpiringProvider(CredentialProvider):  # type: ignore[misc]
 
     def _metadata(self) -> dict[str, Any]:
         number = len(self.refresh_threads)
-        expiry = datetime.now(timezone.utc) + timedelta(seconds=30)  # inside botocore's mandatory window
+        expiry = datetime.now(UTC) + timedelta(seconds=30)  # inside botocore's mandatory window
         return {
             "access_key": f"AKIDTEMP{number:04d}",
             "secret_key": f"temp-secret-{number}",
