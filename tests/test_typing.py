@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+# A cold mypy cache takes about 20 s here; leave room on a slower machine.
+pytestmark = pytest.mark.timeout(300)
+
 ROOT = Path(__file__).resolve().parent.parent
 TYPING = ROOT / "tests" / "typing"
 TARGETS = [p for p in (ROOT / "healthimaging_client", ROOT / "examples", TYPING) if p.exists()]
