@@ -73,23 +73,31 @@ class Operator(enum.StrEnum):
 
 
 class SortOrder(enum.StrEnum):
+    """The direction of a sort."""
+
     ASC = "ASC"
     DESC = "DESC"
 
 
 class SortField(enum.StrEnum):
+    """What a search can be sorted by."""
+
     UPDATED_AT = "updatedAt"
     CREATED_AT = "createdAt"
     DICOM_STUDY_DATE_AND_TIME = "DICOMStudyDateAndTime"
 
 
 class ImageSetState(enum.StrEnum):
+    """An image set version's state; LOCKED while an update or copy runs."""
+
     ACTIVE = "ACTIVE"
     LOCKED = "LOCKED"
     DELETED = "DELETED"
 
 
 class ImageSetWorkflowStatus(enum.StrEnum):
+    """What the service last did, or is doing, to an image set version."""
+
     CREATED = "CREATED"
     COPIED = "COPIED"
     COPYING = "COPYING"
@@ -107,6 +115,8 @@ class ImageSetWorkflowStatus(enum.StrEnum):
 
 
 class StorageTier(enum.StrEnum):
+    """Where the service keeps an image set's data."""
+
     FREQUENT_ACCESS = "FREQUENT_ACCESS"
     ARCHIVE_INSTANT_ACCESS = "ARCHIVE_INSTANT_ACCESS"
 
@@ -154,6 +164,8 @@ class SearchFilter:
 
 @attrs.frozen(kw_only=True)
 class Sort:
+    """The order of search results; without one the service sorts by ``updatedAt``, newest first."""
+
     sort_order: SortOrder | str
     sort_field: SortField | str
 
@@ -274,6 +286,8 @@ class ImageSetsMetadataSummary:
 
 @attrs.frozen(kw_only=True)
 class SearchImageSetsOutput:
+    """One page of search results; ``next_token`` asks for the next page."""
+
     image_sets_metadata_summaries: list[ImageSetsMetadataSummary]
     sort: Sort | None = None
     next_token: str | None = None
@@ -281,6 +295,8 @@ class SearchImageSetsOutput:
 
 @attrs.frozen(kw_only=True)
 class Overrides:
+    """Flags a version was created with: ``forced`` when the update or copy used ``force``."""
+
     forced: bool | None = None
 
 
@@ -302,12 +318,16 @@ class ImageSetProperties:
 
 @attrs.frozen(kw_only=True)
 class ListImageSetVersionsOutput:
+    """One page of an image set's versions, newest first."""
+
     image_set_properties_list: list[ImageSetProperties]
     next_token: str | None = None
 
 
 @attrs.frozen(kw_only=True)
 class UpdateImageSetMetadataOutput:
+    """The new version an update or revert created; the image set is LOCKED until it is applied."""
+
     datastore_id: str
     image_set_id: str
     latest_version_id: str
@@ -341,6 +361,8 @@ class CopyDestinationImageSetProperties(_CopiedImageSetProperties):
 
 @attrs.frozen(kw_only=True)
 class CopyImageSetOutput:
+    """The source and destination of a copy; the destination is LOCKED until the copy is done."""
+
     datastore_id: str
     source_image_set_properties: CopySourceImageSetProperties
     destination_image_set_properties: CopyDestinationImageSetProperties
