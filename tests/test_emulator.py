@@ -3,12 +3,14 @@ would refuse to send the input)."""
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import time
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -452,48 +454,83 @@ def test_requests_must_be_signed_for_the_emulator(
 
 
 def signed(local: LocalHealthImaging, path: str, query: str = "", body: bytes = b"", secret: str | None = None) -> Any:
-    """The core's answer to a request botocore's signer signed for the emulator."""
+    """The emulator's raw answer (gzip bytes left as sent) to a request signed by botocore's signer."""
     url = f"{local.endpoint_url}{path}" + (f"?{query}" if query else "")
     request = AWSRequest("POST", url, data=body, headers={"Content-Type": "application/json"} if body else {})
     credentials = Credentials(local.aws_access_key_id, secret or local.aws_secret_access_key)
     SigV4Auth(credentials, "medical-imaging", local.region_name).add_auth(request)
-    headers = dict(request.headers.items()) | {"host": "healthimaging-emulator.invalid"}
-    return local._protocol.handle("POST", path, query, headers, body)
+    with httpx.Client(transport=local.transport) as http:
+        response = http.send(
+            http.build_request("POST", url, headers=dict(request.headers.items()), content=body), stream=True
+        )
+        response.raw_body = b"".join(response.iter_raw())
+        return response
 
 
-def test_the_core_validates_by_the_sdks_rules(local: LocalHealthImaging) -> None:
-    ds = local.datastore_id
-    search = f"/datastore/{ds}/searchImageSets"
-    three = {"filters": [{"values": [{"DICOMPatientId": "x"}], "operator": "EQUAL"}] * 3}
-    for query, body in [
+PATIENT = "SYN-PATIENT-VALUE-0042"
+
+
+@pytest.mark.parametrize(
+    ("query", "body"),
+    [
         ("maxResults=51", b"{}"),
-        ("", json.dumps(three).encode()),
-        ("", b'{"filters": [{"values": [{"DICOMPatientId": 5}], "operator": "EQUAL"}]}'),
+        ("maxResults=0", b"{}"),
+        ("", json.dumps({"filters": [{"values": [{"DICOMPatientId": PATIENT}], "operator": "EQUAL"}] * 3}).encode()),
+        ("", json.dumps({"filters": [{"values": [{"DICOMPatientId": PATIENT}], "operator": "BETWEEN"}]}).encode()),
+        ("", json.dumps({"filters": [{"values": [{"DICOMStudyInstanceUID": PATIENT}], "operator": "EQUAL"}]}).encode()),
+        ("", b'{"filters": [{"values": [{"DICOMPatientId": 42}], "operator": "EQUAL"}]}'),
+        ("", json.dumps({"sort": {"sortField": PATIENT, "sortOrder": "ASC"}}).encode()),
         ("", b"not json"),
-    ]:
-        answer = signed(local, search, query, body)
-        assert answer.status == 400, (query, body)
-        assert answer.headers["x-amzn-ErrorType"].startswith("ValidationException")
-        assert answer.headers["x-amzn-RequestId"] and json.loads(answer.body)["message"]
-        assert b"x" not in answer.body.replace(b"ValidationException", b"").split(b'"message"')[0]  # no values echoed
-    assert signed(local, f"/datastore/{'A' * 32}/searchImageSets", "", b"{}").status == 400
-    assert signed(local, f"/datastore/{'0' * 32}/searchImageSets", "", b"{}").status == 404
-    update = f"/datastore/{ds}/imageSet/{local.seed_image_sets(1)[0]}/updateImageSetMetadata"
+    ],
+)
+def test_the_core_validates_by_the_sdks_rules(local: LocalHealthImaging, query: str, body: bytes) -> None:
+    answer = signed(local, f"/datastore/{local.datastore_id}/searchImageSets", query, body)
+    assert answer.status_code == 400
+    assert answer.headers["x-amzn-ErrorType"].startswith("ValidationException:")
+    assert answer.headers["x-amzn-RequestId"] and json.loads(answer.raw_body)["message"]
+    assert PATIENT.encode() not in answer.raw_body and b"42" not in answer.raw_body
+
+
+def test_the_core_checks_ids_flags_and_blobs(local: LocalHealthImaging) -> None:
+    assert signed(local, f"/datastore/{'A' * 32}/searchImageSets", "", b"{}").status_code == 400
+    assert signed(local, f"/datastore/{'0' * 32}/searchImageSets", "", b"{}").status_code == 404
+    assert signed(local, f"/datastore/{local.datastore_id}/nowhere", "", b"{}").status_code == 404
+    update = f"/datastore/{local.datastore_id}/imageSet/{local.seed_image_sets(1)[0]}/updateImageSetMetadata"
     bad_blob = json.dumps({"DICOMUpdates": {"updatableAttributes": "%%%"}}).encode()
-    assert signed(local, update, "latestVersion=1", bad_blob).status == 400
-    assert signed(local, update, "latestVersion=1&force=yes", b'{"revertToVersionId": "1"}').status == 400
+    assert signed(local, update, "latestVersion=1", bad_blob).status_code == 400
+    assert signed(local, update, "latestVersion=1&force=yes", b'{"revertToVersionId": "1"}').status_code == 400
+    assert signed(local, update, "", b'{"revertToVersionId": "1"}').status_code == 400
 
 
 def test_metadata_is_gzip_compressed_json(local: LocalHealthImaging) -> None:
     (image_set,) = local.seed_image_sets(1)
-    answer = signed(local, f"/datastore/{local.datastore_id}/imageSet/{image_set}/getImageSetMetadata")
-    assert answer.status == 200
+    path = f"/datastore/{local.datastore_id}/imageSet/{image_set}/getImageSetMetadata"
+    answer = signed(local, path)
+    assert answer.status_code == 200
     assert (answer.headers["Content-Type"], answer.headers["Content-Encoding"]) == ("application/json", "gzip")
-    document = json.loads(gzip.decompress(answer.body))
+    document = json.loads(gzip.decompress(answer.raw_body))
     assert document["SchemaVersion"] == "1.1" and document["ImageSetID"] == image_set
+    assert document["DatastoreID"] == local.datastore_id
     instance = next(iter(next(iter(document["Study"]["Series"].values()))["Instances"].values()))
     assert instance["ImageFrames"][0]["PixelDataChecksumFromBaseToFullResolution"][0]["Width"] > 0
-    assert (
-        signed(local, f"/datastore/{local.datastore_id}/imageSet/{image_set}/getImageSetMetadata", secret="x").status
-        == 403
-    )
+    assert signed(local, path, secret="not-the-secret").status_code == 403
+
+
+def test_timestamps_round_trip_into_an_equal_search(api: Api, local: LocalHealthImaging, clock: FakeClock) -> None:
+    clock.advance(0.123456)
+    made = local.add_image_set()
+    (found,) = api.search_image_sets().image_sets_metadata_summaries
+    for member in ("created_at", "updated_at"):
+        value = getattr(found, member)
+        assert ids(api.search_image_sets(filters=[equal(**{member: value})]).image_sets_metadata_summaries) == [made]
+
+
+def test_served_on_loopback_for_the_async_client(local: LocalHealthImaging) -> None:
+    made = local.seed_image_sets(3)
+
+    async def scenario(endpoint_url: str) -> list[str]:
+        async with hic.AsyncClient(**local.client_config(endpoint_url)) as client:
+            return [s.image_set_id async for s in client.iter_image_sets(local.datastore_id, page_size=2)]
+
+    with local.serve() as endpoint_url:
+        assert sorted(asyncio.run(scenario(endpoint_url))) == sorted(made)

@@ -128,7 +128,7 @@ class LocalHealthImaging:
                 instances=instances,
                 frames=frames,
             )
-            stamp = self._store.clock() if created_at is None else created_at
+            stamp = self._store.now() if created_at is None else created_at
             self._store.add(document, created_at=stamp, is_primary=is_primary)
             return image_set_id
 

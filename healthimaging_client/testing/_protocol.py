@@ -85,20 +85,21 @@ class Protocol:
 
     def handle(self, method: str, raw_path: str, raw_query: str, headers: Mapping[str, str], body: bytes) -> Response:
         with self.lock:
+            delay = 0.0
             try:
-                operation, handler = self._route(method, raw_path)
-                self._authorize(method, raw_path, raw_query, headers, body)
+                operation, handler, match = self._route(method, raw_path)
                 delay = self.delays.get(operation, self.delays.get(None, 0.0))
+                self._authorize(method, raw_path, raw_query, headers, body)
                 self._inject_fault(operation)
                 self.store.settle()
-                response = handler(_Request(raw_path, _query(raw_query), body, operation))
-                return attrs.evolve(response, delay=delay)
+                response = handler(_request(operation, match, raw_path, raw_query, body))
             except ServiceFault as fault:
-                return error_response(fault)
+                response = error_response(fault)
+            return attrs.evolve(response, delay=delay)
 
     # --- before the operation ---------------------------------------------------------
 
-    def _route(self, method: str, raw_path: str) -> tuple[str, Callable[[_Request], Response]]:
+    def _route(self, method: str, raw_path: str) -> tuple[str, Callable[[_Request], Response], re.Match[str]]:
         match = _ROUTE.fullmatch(raw_path)
         operation = (
             "SearchImageSets" if match and match["op"] is None else _OPERATIONS.get(match["op"] if match else "")
@@ -114,7 +115,7 @@ class Protocol:
             "UpdateImageSetMetadata": self._update,
             "CopyImageSet": self._copy,
         }
-        return operation, handlers[operation]
+        return operation, handlers[operation], match
 
     def _authorize(self, method: str, raw_path: str, raw_query: str, headers: Mapping[str, str], body: bytes) -> None:
         lower = {k.lower(): val for k, val in headers.items()}
@@ -256,30 +257,23 @@ class Protocol:
 
 @attrs.frozen
 class _Request:
+    datastore_id: str
+    image_set_id: str
     raw_path: str
     query: dict[str, str]
     body: bytes
-    operation: str
-
-    def _ids(self) -> tuple[str, str]:
-        match = _ROUTE.fullmatch(self.raw_path)
-        assert match is not None
-        p = v.Problems(self.operation)
-        datastore_id = v.identifier(p, "datastoreId", unquote(match["datastore"]))
-        image_set_id = v.identifier(p, "imageSetId", unquote(match["image_set"])) if match["image_set"] else ""
-        _raise_problems(p)
-        return datastore_id, image_set_id
-
-    @property
-    def datastore_id(self) -> str:
-        return self._ids()[0]
-
-    @property
-    def image_set_id(self) -> str:
-        return self._ids()[1]
 
 
 # --- reading requests -------------------------------------------------------------------
+
+
+def _request(operation: str, match: re.Match[str], raw_path: str, raw_query: str, body: bytes) -> _Request:
+    """The request's parts, with the ids in its path checked as the SDK checks them."""
+    p = v.Problems(operation)
+    datastore_id = v.identifier(p, "datastoreId", unquote(match["datastore"]))
+    image_set_id = v.identifier(p, "imageSetId", unquote(match["image_set"])) if match["image_set"] else ""
+    _raise_problems(p)
+    return _Request(datastore_id, image_set_id, raw_path, _query(raw_query), body)
 
 
 def _query(raw_query: str) -> dict[str, str]:

@@ -29,7 +29,8 @@ class TokenError(Exception):
 
 
 def _epoch(value: datetime) -> float:
-    return value.timestamp()
+    """Milliseconds decide, as the service stores them: a float round trip cannot tip an equality."""
+    return round(value.timestamp(), 3)
 
 
 def _study_date_time(dicom: dict[str, Any]) -> str:
@@ -52,9 +53,9 @@ def attribute_values(image_set: Any, name: str) -> list[Any]:
     if name == "dicom_series_instance_uid":
         return list(series_of(document))
     if name == "created_at":
-        return [image_set.created_at]
+        return [round(image_set.created_at, 3)]
     if name == "updated_at":
-        return [image_set.updated_at]
+        return [round(image_set.updated_at, 3)]
     if name == "is_primary":
         return [image_set.is_primary]
     return [_study_date_time(study)]

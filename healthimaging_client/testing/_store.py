@@ -110,6 +110,10 @@ class Store:
 
     # --- state -------------------------------------------------------------------------
 
+    def now(self) -> float:
+        """The clock, to the millisecond, as the service's timestamps are."""
+        return round(self.clock(), 3)
+
     def settle(self) -> None:
         """End every workflow whose time has come."""
         now = self.clock()
@@ -141,7 +145,7 @@ class Store:
             raise conflict(f"latestVersionId is not the {what} image set's latest version")
 
     def _new_version(self, image_set: ImageSet, document: JSON, status: str, forced: bool | None) -> Version:
-        now = self.clock()
+        now = self.now()
         version = Version(image_set.latest.number + 1, document, image_set.created_at, now, status, forced)
         image_set.versions.append(version)
         return version
@@ -269,7 +273,7 @@ class Store:
         if destination_info is None:
             new_id = self.new_id()
             subset["ImageSetID"] = new_id
-            destination = self.add(subset, created_at=self.clock(), is_primary=promote_to_primary, status="COPYING")
+            destination = self.add(subset, created_at=self.now(), is_primary=promote_to_primary, status="COPYING")
             self._lock(destination, "COPYING", "COPIED")
         else:
             destination = self.get(datastore_id, destination_info.image_set_id)

@@ -24,7 +24,8 @@ class EmulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     @staticmethod
     def _response(answer: Response) -> httpx.Response:
-        return httpx.Response(answer.status, headers=answer.headers, content=answer.body)
+        # A stream, not content=: the body stays raw (gzip) until the client reads it, as off a socket.
+        return httpx.Response(answer.status, headers=answer.headers, stream=httpx.ByteStream(answer.body))
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()
