@@ -240,8 +240,9 @@ def test_pagination_over_several_pages_with_base64_tokens(api: Api, local: Local
 def test_a_token_only_continues_its_own_search(api: Api, local: LocalHealthImaging) -> None:
     local.seed_image_sets(4)
     token = api.search_image_sets(max_results=2).next_token
+    assert len(api.search_image_sets(max_results=1, next_token=token).image_sets_metadata_summaries) == 1
     with pytest.raises(hic.ValidationException):
-        api.search_image_sets(max_results=3, next_token=token)
+        api.search_image_sets(filters=[equal(is_primary=True)], max_results=2, next_token=token)
     with pytest.raises(hic.ValidationException):
         api.search_image_sets(max_results=2, next_token="bm90IGEgdG9rZW4=")
 
@@ -417,6 +418,10 @@ def test_throttle_hook_is_retried_by_the_client(api: Api, local: LocalHealthImag
     with pytest.raises(hic.InternalServerException) as caught:
         api.search_image_sets()
     assert caught.value.attempts == 3
+    with pytest.raises(ValueError):
+        local.fail_next("search_image_sets")
+    with pytest.raises(ValueError):
+        local.throttle_next(None, times=0)
     local.fail_next("GetImageSetMetadata", status=403, code="AccessDeniedException")
     assert api.search_image_sets().image_sets_metadata_summaries  # other operations are untouched
 

@@ -38,7 +38,13 @@ class LocalHealthImaging:
     Everything is synthetic and deterministic for a ``seed``. Times come from
     ``clock`` (epoch seconds), so tests can expire a lock without sleeping:
     after an update or copy an image set stays LOCKED for ``state_delay``
-    seconds of that clock.
+    seconds of that clock. For example::
+
+        local = LocalHealthImaging(seed=1, image_sets=20)
+        local.throttle_next("SearchImageSets")  # the client's retry absorbs it
+        with local.client() as client:
+            for summary in client.iter_image_sets(local.datastore_id):
+                print(summary.image_set_id)
     """
 
     endpoint_url = "https://healthimaging-emulator.invalid"
@@ -165,6 +171,8 @@ class LocalHealthImaging:
         """Answer the next ``times`` calls of ``operation`` (None: of any) with this error."""
         if operation is not None and operation not in OPERATIONS:
             raise ValueError(f"operation must be one of {', '.join(OPERATIONS)} or None")
+        if isinstance(times, bool) or times < 1:
+            raise ValueError("times must be a whole number of at least 1")
         with self._protocol.lock:
             self._protocol.faults.append(Fault(operation, times, status, code, message))
 

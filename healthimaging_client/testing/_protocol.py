@@ -161,7 +161,7 @@ class Protocol:
         v.sort(p, "sort", criteria.sort)
         v.next_token(p, "nextToken", request.query.get("nextToken"))
         _raise_problems(p)
-        fingerprint = search.fingerprint(request.body, page_size)
+        fingerprint = search.fingerprint(request.body)
         after = self._redeem(request.query.get("nextToken"), fingerprint)
         items, last, sort = self.store.search(request.datastore_id, criteria, max_results=page_size, after=after)
         output: JSON = {"imageSetsMetadataSummaries": self.store.summaries(items)}
@@ -192,7 +192,7 @@ class Protocol:
         p = v.Problems("ListImageSetVersions")
         v.next_token(p, "nextToken", request.query.get("nextToken"))
         _raise_problems(p)
-        fingerprint = search.fingerprint(request.raw_path.encode(), page_size)
+        fingerprint = search.fingerprint(request.raw_path.encode())
         after = self._redeem(request.query.get("nextToken"), fingerprint)
         items, last = self.store.versions(
             request.datastore_id, request.image_set_id, max_results=page_size, after=after
@@ -221,13 +221,14 @@ class Protocol:
         _raise_problems(p)
         assert latest is not None
         dicom = updates.dicom_updates
+        documents = None
+        if dicom is not None:
+            documents = (_document(dicom.updatable_attributes), _document(dicom.removable_attributes))
         output = self.store.update(
             request.datastore_id,
             request.image_set_id,
             latest_version=latest,
-            updates=None
-            if dicom is None
-            else (_document(dicom.updatable_attributes), _document(dicom.removable_attributes)),
+            updates=documents,
             revert_to=revert,
             force=force,
             include_study=include_study,

@@ -124,9 +124,12 @@ def sort_key(sort: m.Sort) -> Callable[[Any], Key]:
     return key
 
 
-def fingerprint(body: bytes, max_results: int) -> str:
-    """Ties a token to the request it continues (the same criteria and page size)."""
-    return hashlib.sha256(body + str(max_results).encode()).hexdigest()
+def fingerprint(request: bytes) -> str:
+    """Ties a token to the request it continues (the same criteria, or the same image set).
+
+    The page size may change from page to page, since paging is by key.
+    """
+    return hashlib.sha256(request).hexdigest()
 
 
 class TokenBook:

@@ -41,6 +41,9 @@ def make_server(protocol: Protocol, port: int = 0, host: str = "127.0.0.1") -> h
 
 
 def serve_in_thread(server: http.server.ThreadingHTTPServer) -> threading.Thread:
-    thread = threading.Thread(target=server.serve_forever, name="healthimaging-emulator", daemon=True)
+    # A short poll interval lets shutdown() return quickly when a test's block ends.
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="healthimaging-emulator", daemon=True
+    )
     thread.start()
     return thread
