@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import subprocess
+import sys
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -539,3 +541,22 @@ def test_served_on_loopback_for_the_async_client(local: LocalHealthImaging) -> N
 
     with local.serve() as endpoint_url:
         assert sorted(asyncio.run(scenario(endpoint_url))) == sorted(made)
+
+
+def test_many_metadata_reads_concurrently(local: LocalHealthImaging) -> None:
+    made = local.seed_image_sets(5)
+
+    async def scenario() -> dict[str, Any]:
+        async with local.async_client() as client:
+            pairs = client.get_image_set_metadata_many(local.datastore_id, [*made, "0" * 32], concurrency=2)
+            return {image_set_id: result async for image_set_id, result in pairs}
+
+    results = asyncio.run(scenario())
+    assert {i: results[i]["ImageSetID"] for i in made} == {i: i for i in made}
+    assert isinstance(results["0" * 32], hic.ResourceNotFoundException)
+
+
+def test_the_core_package_does_not_import_the_emulator() -> None:
+    code = "import sys, healthimaging_client; print(sorted(m for m in sys.modules if '.testing' in m))"
+    finished = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert finished.stdout.strip() == "[]"

@@ -34,7 +34,8 @@ class LocalHealthImaging:
     """An in-memory HealthImaging datastore that behaves like the service, for tests and demos.
 
     ``client()`` and ``async_client()`` return SDK clients wired to it in-process;
-    ``serve()`` puts it on a loopback port for other processes and for boto3.
+    ``serve()`` puts it on a loopback port for other processes and for boto3;
+    ``transport`` serves your own ``httpx.Client`` or ``httpx.AsyncClient``.
     Everything is synthetic and deterministic for a ``seed``. Times come from
     ``clock`` (epoch seconds), so tests can expire a lock without sleeping:
     after an update or copy an image set stays LOCKED for ``state_delay``
