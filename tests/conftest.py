@@ -90,3 +90,15 @@ def sdk(request: pytest.FixtureRequest) -> Iterator[Harness]:
     harness = Harness(request.param)
     yield harness
     harness.close()
+
+
+def record_sleeps(client: Any) -> list[float]:
+    """Make ``client`` (and views made from it afterwards) record each wait instead of sleeping."""
+    slept: list[float] = []
+
+    async def async_sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    client._retry.sleep = slept.append
+    client._retry.async_sleep = async_sleep
+    return slept
