@@ -22,7 +22,6 @@ from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
-import httpcore
 import httpx
 import tenacity
 
@@ -82,10 +81,10 @@ def _transport_error(call: ops.Call[Any], exc: Exception) -> errors.HealthImagin
 
 
 def _timed_out(exc: httpx.TimeoutException) -> bool:
-    """Whether a timeout really was one: httpx-aiohttp reports every aiohttp
-    connection failure (a reset, a server hanging up) as ``ConnectTimeout``."""
+    """Whether a timeout really was one: httpx-aiohttp reports every aiohttp connection
+    failure (a reset, a server hanging up) as ``ConnectTimeout``; of those, only aiohttp's own timeouts count."""
     cause = exc.__cause__
-    return cause is None or isinstance(cause, builtins.TimeoutError | httpcore.TimeoutException)
+    return not type(cause).__module__.startswith("aiohttp.") or isinstance(cause, builtins.TimeoutError)
 
 
 class _BaseClient(Generic[HttpT]):
