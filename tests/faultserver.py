@@ -82,6 +82,16 @@ def truncated(status: int = 200, sent: bytes = b'{"imageSetsMetadataSummaries": 
     return step
 
 
+def raw(data: bytes) -> Step:
+    """Send ``data`` as it is (no valid HTTP, say), then close."""
+
+    def step(conn: socket.socket, server: FaultServer) -> bool:
+        conn.sendall(data)
+        return False
+
+    return step
+
+
 def stall(seconds: float, then: Step) -> Step:
     """Say nothing for ``seconds`` (cut short when the server stops), then do ``then``."""
 

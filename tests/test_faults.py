@@ -21,7 +21,7 @@ from httpx_aiohttp import AiohttpTransport
 import healthimaging_client as hic
 
 from .conftest import DATASTORE_ID, IMAGE_SET_ID, Harness, record_sleeps
-from .faultserver import FaultServer, Step, reply, reply_gzip, reply_json, reset, stall, truncated
+from .faultserver import FaultServer, Step, raw, reply, reply_gzip, reply_json, reset, stall, truncated
 
 METADATA = {"SchemaVersion": "1.1", "DatastoreID": DATASTORE_ID, "ImageSetID": IMAGE_SET_ID, "Patient": {"DICOM": {}}}
 SEARCH = {"imageSetsMetadataSummaries": [{"imageSetId": IMAGE_SET_ID, "version": 1}]}
@@ -116,6 +116,9 @@ CASES = {
         (truncated(),), "SearchImageSets", DEFAULT_ATTEMPTS, raises=hic.TransportError
     ),
     "truncated-body-then-success": Case((truncated(), OK_SEARCH), "SearchImageSets", 2, check=_search_ok),
+    "malformed-status-line-then-success": Case(
+        (raw(b"NOT HTTP AT ALL\r\n\r\n"), OK_SEARCH), "SearchImageSets", 2, check=_search_ok
+    ),
     "html-502-from-a-proxy": Case(
         (reply(502, HTML_502, {"Content-Type": "text/html"}),),
         "SearchImageSets",
