@@ -3,8 +3,9 @@
 Retried: throttling (429), server faults (500, 502, 503, 504), connection
 failures, timeouts and responses cut short. Never retried: every other
 status (400, 402, 403, 404, 409), parameter validation and unreadable 2xx
-bodies. The wait is exponential backoff with full jitter, capped, or the
-server's ``Retry-After`` when it gives one (capped too).
+bodies. The wait is exponential backoff with full jitter, capped, or what
+the server asks for in ``x-amz-retry-after`` (milliseconds) or
+``Retry-After`` (seconds), capped too.
 
 Writes are guarded by ``latestVersionId``, so a retried Update or Copy can
 never apply twice; when one ends in a conflict after an attempt that may
