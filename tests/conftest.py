@@ -82,6 +82,8 @@ class Harness:
         for client in self.clients:
             self.run(client.aclose() if self.kind == "async" else client.close())
         if self.loop is not None:
+            # Finalize async generators that a failed read left open (as asyncio.run does).
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
             self.loop.close()
 
 
