@@ -16,6 +16,7 @@ def wrong(client: hic.Client, datastore_id: str, image_set_id: str) -> None:
     client.update_image_set_metadata(datastore_id, image_set_id, "1")  # expect-error
     hic.RetryConfig(max_attempts="3")  # expect-error
     hic.Client(region_name=1)  # expect-error
+    hic.Client(rate_limits={"SearchImageSets": 25})  # expect-error
     hic.SearchByAttributeValue(is_primary="yes")  # expect-error
     for summary in client.iter_image_sets(datastore_id):
         summary.version.bit_length()  # expect-error
