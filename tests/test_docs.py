@@ -13,8 +13,11 @@ A block that cannot run here (one that needs boto3 and AWS) is preceded by the l
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -162,3 +165,21 @@ def test_page_examples_run(page: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     serve = any(_OWN_CLIENT.search(block.code) for block in blocks if block.runs)
     with page_namespace(monkeypatch, serve=serve) as namespace:
         run_blocks(blocks, namespace)
+
+
+# --- the site -----------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(importlib.util.find_spec("mkdocs") is None, reason="mkdocs is not installed (the docs extra)")
+def test_the_site_builds_without_warnings(tmp_path: Path) -> None:
+    """What ``nox -s docs`` checks; broken cross-references to the API fail here first."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+        check=False,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
