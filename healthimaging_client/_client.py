@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import logging
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
@@ -24,8 +23,8 @@ from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 import httpx
 import tenacity
 
+from . import _logging, errors
 from . import _operations as ops
-from . import errors
 from . import models as m
 from ._endpoints import configured_endpoint, resolve_endpoint
 from ._pagination import Page, Paginator
@@ -42,8 +41,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
 
-logger = logging.getLogger("healthimaging_client")
-
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 USER_AGENT = f"healthimaging-client/{__version__}"
 
@@ -59,8 +56,11 @@ SearchPage = Page[m.ImageSetsMetadataSummary, m.SearchImageSetsOutput]
 VersionsPage = Page[m.ImageSetProperties, m.ListImageSetVersionsOutput]
 
 
-def _transport_error(call: ops.Call[Any], exc: httpx.HTTPError) -> errors.HealthImagingError:
-    """The SDK error for an httpx failure; the caller chains the original."""
+def _transport_error(
+    call: ops.Call[Any], exc: httpx.HTTPError, attempt: int, started: float
+) -> errors.HealthImagingError:
+    """The SDK error for an httpx failure (logged here); the caller chains the original."""
+    _logging.log_transport_failure(call.operation, exc, attempt, time.perf_counter() - started)
     name = type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
         return errors.TimeoutError(f"timed out ({name})", operation=call.operation)
@@ -92,7 +92,9 @@ class _BaseClient(Generic[HttpT]):
         retry: RetryConfig | None = None,
         limits: httpx.Limits | None = None,
         http_client: HttpT | None = None,
+        log_bodies: bool = False,
     ) -> None:
+        """``log_bodies=True`` logs request and response bodies, which are patient data (see ``_logging``)."""
         import botocore.session
         from botocore.credentials import Credentials
 
@@ -127,6 +129,9 @@ class _BaseClient(Generic[HttpT]):
         self._timeout = httpx.Timeout(timeout)
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else self._default_http(limits)
+        self._log_bodies = log_bodies
+        if log_bodies:
+            _logging.warn_body_logging()
 
     def _default_http(self, limits: httpx.Limits | None) -> HttpT:
         raise NotImplementedError
@@ -166,14 +171,10 @@ class _BaseClient(Generic[HttpT]):
         return self._http.build_request("POST", url, headers=headers, content=call.body or b"", timeout=self._timeout)
 
     def _finish(self, call: ops.Call[T], response: httpx.Response, attempt: int, started: float) -> T:
-        logger.debug(
-            "%s -> HTTP %d (request id %s, attempt %d, %.1f ms)",
-            call.operation,
-            response.status_code,
-            response.headers.get("x-amzn-requestid"),
-            attempt,
-            (time.perf_counter() - started) * 1000,
-        )
+        request_id = response.headers.get("x-amzn-requestid")
+        _logging.log_response(call.operation, response.status_code, request_id, attempt, time.perf_counter() - started)
+        if self._log_bodies:
+            _logging.log_bodies(call.operation, call.body, response.content)
         return call.parse(response.status_code, response.headers, response.content)
 
     # --- paginators: state shared by both clients ------------------------------
@@ -250,7 +251,7 @@ class Client(_BaseClient[httpx.Client]):
                 try:
                     response = self._http.send(request)
                 except httpx.HTTPError as exc:
-                    raise _transport_error(call, exc) from exc
+                    raise _transport_error(call, exc, attempt.retry_state.attempt_number, started) from exc
                 return self._finish(call, response, attempt.retry_state.attempt_number, started)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
@@ -449,7 +450,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
                 try:
                     response = await self._http.send(request)
                 except httpx.HTTPError as exc:
-                    raise _transport_error(call, exc) from exc
+                    raise _transport_error(call, exc, attempt.retry_state.attempt_number, started) from exc
                 return self._finish(call, response, attempt.retry_state.attempt_number, started)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 

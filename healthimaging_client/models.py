@@ -164,10 +164,13 @@ def _freeze_filters(filters: Sequence[SearchFilter] | None) -> tuple[SearchFilte
 
 @attrs.frozen(kw_only=True)
 class SearchCriteria:
-    """The body of a search: up to two filters (ANDed) and a sort order."""
+    """The body of a search: up to two filters (ANDed) and a sort order.
+
+    The service model marks the whole structure sensitive, so ``repr`` masks the sort too.
+    """
 
     filters: Sequence[SearchFilter] | None = attrs.field(default=None, converter=_freeze_filters, repr=_masked)
-    sort: Sort | None = None
+    sort: Sort | None = attrs.field(default=None, repr=_masked)
 
 
 # --- update and copy input ---------------------------------------------------
