@@ -44,7 +44,7 @@ def log_response(operation: str, status: int, request_id: str | None, attempt: i
 
 
 def log_transport_failure(operation: str, exc: BaseException, attempt: int, elapsed: float) -> None:
-    logger.debug("%s -> %s, no response (attempt %d, %.1f ms)", operation, type(exc).__name__, attempt, elapsed * 1000)
+    logger.debug("%s -> %s, failed (attempt %d, %.1f ms)", operation, type(exc).__name__, attempt, elapsed * 1000)
 
 
 def _shown(body: bytes) -> str:
