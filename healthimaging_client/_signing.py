@@ -79,12 +79,13 @@ class Signer:
             # contents, and a chained cause prints in every traceback. The provider and profile are safe.
             raise CredentialsError(f"loading AWS credentials failed: {_describe(exc)}") from None
 
-    def sign(self, url: str, headers: dict[str, str], body: bytes | None) -> dict[str, str]:
+    def sign(
+        self, url: str, headers: dict[str, str], body: bytes | None, credentials: ReadOnlyCredentials
+    ) -> dict[str, str]:
         """The SigV4 headers (authorization, date, token) for a POST of ``body`` to ``url``."""
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
 
-        credentials = self.credentials()
         request = AWSRequest(method="POST", url=url, headers=headers, data=body or b"")
         token = _signing.set(True)
         try:
