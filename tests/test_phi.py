@@ -631,3 +631,46 @@ def test_built_requests_keep_their_bodies_out_of_repr() -> None:
     assert PATIENT_ID.encode() in (calls[0].body or b"") and SERIES_UID.encode() in (calls[2].body or b"")
     assert_no_canary(repr(call) for call in calls)
     assert f"<{len(calls[0].body or b'')} bytes>" in repr(calls[0])
+
+
+def test_the_emulator_path_shows_no_canary(sdk: Harness, debug_logs: pytest.LogCaptureFixture) -> None:
+    """Against the emulator, holding canary PHI: five operations and two errors it raises itself."""
+    from healthimaging_client.testing import LocalHealthImaging
+
+    local = LocalHealthImaging(seed=7)
+    image_set_id = local.add_image_set(
+        patient={"PatientName": PATIENT_NAME, "PatientID": PATIENT_ID, "PatientBirthDate": BIRTH_DATE},
+        study={"AccessionNumber": ACCESSION, "StudyInstanceUID": STUDY_UID, "StudyDescription": STUDY_DESCRIPTION},
+        series=[{"SeriesInstanceUID": SERIES_UID}],
+    )
+    http = (
+        httpx.AsyncClient(transport=local.transport) if sdk.kind == "async" else httpx.Client(transport=local.transport)
+    )
+    client = sdk.client(**local.client_config(), http_client=http)
+    datastore = local.datastore_id
+    subset = {"SchemaVersion": "1.1", "Study": {"Series": {SERIES_UID: {"Instances": {}}}}}
+    wrong_removal = hic.DICOMUpdates(
+        removable_attributes={
+            "SchemaVersion": 1.1,
+            "Study": {"Series": {SERIES_UID: {"DICOM": {"Modality": "ZZCANARY"}}}},
+        }
+    )
+    calls: list[Callable[[Any], Any]] = [
+        lambda c: c.search_image_sets(datastore, filters=[FILTERS[0]]),
+        lambda c: c.get_image_set_metadata(datastore, image_set_id),
+        lambda c: c.list_image_set_versions(datastore, image_set_id),
+        lambda c: c.update_image_set_metadata(datastore, image_set_id, latest_version_id=1, updates=UPDATES),
+        lambda c: c.update_image_set_metadata(datastore, image_set_id, latest_version_id=1, updates=UPDATES),
+        lambda c: c.update_image_set_metadata(datastore, image_set_id, latest_version_id=2, updates=wrong_removal),
+        lambda c: c.copy_image_set(datastore, image_set_id, source_latest_version_id=2, copiable_attributes=subset),
+    ]
+    texts: list[str] = []
+    outcomes: list[str] = []
+    for call in calls:
+        result, exc = run(sdk, client, call)
+        outcomes.append(type(exc).__name__ if exc else "ok")
+        texts += [repr(result), str(result), *(error_texts(exc) if exc else [])]
+    sdk.run(http.aclose() if isinstance(http, httpx.AsyncClient) else http.close())
+    # The update applies; repeating it is stale; a removal that does not repeat the value is refused.
+    assert outcomes == ["ok", "ok", "ok", "ok", "ConflictException", "ValidationException", "ok"]
+    assert_no_canary([*texts, *record_texts(debug_logs.records)])
