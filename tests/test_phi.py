@@ -670,6 +670,9 @@ def test_the_emulator_path_shows_no_canary(sdk: Harness, debug_logs: pytest.LogC
         result, exc = run(sdk, client, call)
         outcomes.append(type(exc).__name__ if exc else "ok")
         texts += [repr(result), str(result), *(error_texts(exc) if exc else [])]
+    pages = sdk.collect(client.iter_image_set_pages(datastore, filters=[FILTERS[0]]))
+    assert pages[0].items[0].dicom_tags.dicom_patient_name == PATIENT_NAME
+    texts += [repr(pages), str(pages)]
     sdk.run(http.aclose() if isinstance(http, httpx.AsyncClient) else http.close())
     # The update applies; repeating it is stale; a removal that does not repeat the value is refused.
     assert outcomes == ["ok", "ok", "ok", "ok", "ConflictException", "ValidationException", "ok"]
