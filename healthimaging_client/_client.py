@@ -14,6 +14,7 @@ modules it calls, so the two clients cannot drift apart.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import copy
 import os
 import time
@@ -28,6 +29,7 @@ from . import _logging, errors
 from . import _operations as ops
 from . import models as m
 from ._endpoints import configured_endpoint, resolve_endpoint
+from ._pacing import Pacer, RateLimit
 from ._pagination import Page, Paginator
 from ._retry import RetryConfig, RetryPolicy
 from ._signing import Signer
@@ -58,19 +60,31 @@ SearchPage = Page[m.ImageSetsMetadataSummary, m.SearchImageSetsOutput]
 VersionsPage = Page[m.ImageSetProperties, m.ListImageSetVersionsOutput]
 
 
-def _transport_error(
-    call: ops.Call[Any], exc: httpx.HTTPError, attempt: int, started: float
-) -> errors.HealthImagingError:
-    """The SDK error for an httpx failure (logged here); the caller chains the original."""
+def _transport_error(call: ops.Call[Any], exc: Exception, attempt: int, started: float) -> errors.HealthImagingError:
+    """The SDK error for whatever sending raised (logged here); the caller chains the original.
+
+    This is the one boundary where transport failures become typed errors:
+    httpx's own, and those httpx-aiohttp lets through unmapped (a malformed
+    status line or header raises ``aiohttp.ClientResponseError``).
+    """
     _logging.log_transport_failure(call.operation, exc, attempt, time.perf_counter() - started)
     name = type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
-        return errors.TimeoutError(f"timed out ({name})", operation=call.operation)
-    if isinstance(exc, httpx.ConnectError):
+        if _timed_out(exc):
+            return errors.TimeoutError(f"timed out ({name})", operation=call.operation)
+        name = type(exc.__cause__).__name__
+    elif isinstance(exc, httpx.ConnectError):
         return errors.ConnectError(f"could not connect ({name})", operation=call.operation)
-    if isinstance(exc, httpx.DecodingError):
+    elif isinstance(exc, httpx.DecodingError):
         return errors.InvalidResponseError("the response body could not be decoded", operation=call.operation)
     return errors.TransportError(f"the exchange failed ({name})", operation=call.operation)
+
+
+def _timed_out(exc: httpx.TimeoutException) -> bool:
+    """Whether a timeout really was one: httpx-aiohttp reports every aiohttp connection
+    failure (a reset, a server hanging up) as ``ConnectTimeout``; of those, only aiohttp's own timeouts count."""
+    cause = exc.__cause__
+    return not type(cause).__module__.startswith("aiohttp.") or isinstance(cause, builtins.TimeoutError)
 
 
 class _BaseClient(Generic[HttpT]):
@@ -92,6 +106,7 @@ class _BaseClient(Generic[HttpT]):
         use_dualstack_endpoint: bool = False,
         timeout: float | httpx.Timeout | None = NOT_GIVEN,
         retry: RetryConfig | None = None,
+        rate_limits: Mapping[str, RateLimit] | None = None,
         limits: httpx.Limits | None = None,
         http_client: HttpT | None = None,
         log_bodies: bool = False,
@@ -127,6 +142,7 @@ class _BaseClient(Generic[HttpT]):
         )
         self._signer = Signer(session, region, explicit)
         self._retry = RetryPolicy(retry or RetryConfig())
+        self._pacer = Pacer(rate_limits) if rate_limits else None
         if timeout is NOT_GIVEN:
             timeout = http_client.timeout if http_client is not None else DEFAULT_TIMEOUT
         self._timeout = httpx.Timeout(timeout)
@@ -155,12 +171,16 @@ class _BaseClient(Generic[HttpT]):
         view = copy.copy(self)
         view._owns_http = False
         if retry is not None:
-            view._retry = RetryPolicy(retry)
+            view._retry = self._retry.with_config(retry)
         if timeout is not NOT_GIVEN:
             view._timeout = httpx.Timeout(timeout)
         return view
 
     # --- one attempt, minus the I/O ------------------------------------------
+
+    def _pacing_delay(self, call: ops.Call[Any]) -> float:
+        """Seconds to wait before this attempt so that the operation keeps to its rate limit (0 if none)."""
+        return self._pacer.reserve(call.operation) if self._pacer is not None else 0.0
 
     def _build_request(self, call: ops.Call[Any], credentials: ReadOnlyCredentials) -> httpx.Request:
         url = self.endpoint_url + call.path
@@ -228,6 +248,8 @@ class Client(_BaseClient[httpx.Client]):
     Region and credentials resolve through botocore's standard chain unless
     given. Pass ``http_client`` to bring your own ``httpx.Client`` (proxies,
     HTTP/2, a custom transport); a client you pass is never closed here.
+    ``retry`` says how failures are retried (:class:`RetryConfig`);
+    ``rate_limits`` paces operations client-side (:class:`RateLimit`; off by default).
     """
 
     def _default_http(self, limits: httpx.Limits | None) -> httpx.Client:
@@ -247,14 +269,16 @@ class Client(_BaseClient[httpx.Client]):
             self._http.close()
 
     def _send(self, call: ops.Call[T]) -> T:
-        for attempt in tenacity.Retrying(**self._retry.tenacity_args(call)):
+        for attempt in tenacity.Retrying(sleep=self._retry.sleep, **self._retry.tenacity_args(call)):
             with attempt:
+                if pause := self._pacing_delay(call):
+                    self._retry.sleep(pause)
                 request = self._build_request(call, self._signer.credentials())
                 started = time.perf_counter()
                 try:
                     response = self._http.send(request)
                     content = response.content  # decoding (gzip) can fail too
-                except httpx.HTTPError as exc:
+                except Exception as exc:
                     raise _transport_error(call, exc, attempt.retry_state.attempt_number, started) from exc
                 return self._finish(call, response, content, attempt.retry_state.attempt_number, started)
         raise AssertionError("unreachable: tenacity re-raises the last error")
@@ -446,14 +470,16 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
             return await asyncio.to_thread(self._signer.credentials)
 
     async def _send(self, call: ops.Call[T]) -> T:
-        async for attempt in tenacity.AsyncRetrying(**self._retry.tenacity_args(call)):
+        async for attempt in tenacity.AsyncRetrying(sleep=self._retry.async_sleep, **self._retry.tenacity_args(call)):
             with attempt:
+                if pause := self._pacing_delay(call):
+                    await self._retry.async_sleep(pause)
                 request = self._build_request(call, await self._credentials())
                 started = time.perf_counter()
                 try:
                     response = await self._http.send(request)
                     content = response.content  # decoding (gzip) can fail too
-                except httpx.HTTPError as exc:
+                except Exception as exc:
                     raise _transport_error(call, exc, attempt.retry_state.attempt_number, started) from exc
                 return self._finish(call, response, content, attempt.retry_state.attempt_number, started)
         raise AssertionError("unreachable: tenacity re-raises the last error")
