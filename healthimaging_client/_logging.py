@@ -28,7 +28,7 @@ def warn_body_logging() -> None:
         "healthimaging_client: log_bodies=True logs request and response bodies, which hold patient data "
         "(PHI), at DEBUG on the 'healthimaging_client.bodies' logger; never use it with real patient data",
         UserWarning,
-        stacklevel=4,
+        stacklevel=3,
     )
 
 

@@ -36,6 +36,7 @@ import respx
 import healthimaging_client as hic
 from healthimaging_client._signing import SERVICE_NAME
 
+from . import conftest
 from .conftest import DATASTORE_ID, ENDPOINT, IMAGE_SET_ID, OTHER_IMAGE_SET_ID, REGION, Harness
 
 PATIENT_NAME = "ZZCANARY^PATIENTNAME"
@@ -360,8 +361,9 @@ def test_transport_error_shows_no_canary(
 
 
 def test_bodies_are_logged_only_with_the_switch_which_warns(sdk: Harness, debug_logs: pytest.LogCaptureFixture) -> None:
-    with pytest.warns(UserWarning, match="patient data"):
+    with pytest.warns(UserWarning, match="patient data") as warned:
         client = sdk.client(**credentials(log_bodies=True))
+    assert [w.filename for w in warned] == [conftest.__file__], "once, pointing at the caller's line"
     with respx.mock() as router:
         router.post(url__startswith=ENDPOINT).mock(return_value=success_response("UpdateImageSetMetadata"))
         sdk.run(CALLS["UpdateImageSetMetadata"](client))
