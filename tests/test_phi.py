@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import attrs
 import botocore.session
@@ -416,6 +417,26 @@ def test_clients_show_no_credentials(sdk: Harness) -> None:
     texts = [repr(client), str(client), repr(view), repr(vars(client).get("_signer"))]
     assert_no_canary(texts)
     assert "127.0.0.1:9" in repr(client)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "problem"),
+    [
+        (f"https://user:{quote(SECRET_KEY, safe='')}@proxy.example:8443", "must not carry a user name or password"),
+        ("https://user@proxy.example", "must not carry a user name or password"),
+        (
+            f"https://user:{SECRET_KEY}@proxy.example",
+            "has a port that is not a number",
+        ),  # an unquoted "/" ends the host
+    ],
+)
+def test_an_endpoint_carrying_a_password_is_refused_without_echoing_it(
+    sdk: Harness, endpoint: str, problem: str
+) -> None:
+    with pytest.raises(hic.ParamValidationError) as caught:
+        sdk.client(**credentials(endpoint_url=endpoint))
+    assert caught.value.problems == [f"endpoint_url: {problem}"]
+    assert_no_canary(error_texts(caught.value), [quote(SECRET_KEY, safe="")])
 
 
 def test_a_credentials_failure_shows_no_secret(sdk: Harness, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
