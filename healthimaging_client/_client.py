@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import builtins
 import copy
-import logging
 import os
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
@@ -26,8 +25,8 @@ from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 import httpx
 import tenacity
 
+from . import _logging, errors
 from . import _operations as ops
-from . import errors
 from . import models as m
 from ._endpoints import configured_endpoint, resolve_endpoint
 from ._pacing import Pacer, RateLimit
@@ -46,8 +45,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
 
-logger = logging.getLogger("healthimaging_client")
-
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 USER_AGENT = f"healthimaging-client/{__version__}"
 
@@ -63,13 +60,14 @@ SearchPage = Page[m.ImageSetsMetadataSummary, m.SearchImageSetsOutput]
 VersionsPage = Page[m.ImageSetProperties, m.ListImageSetVersionsOutput]
 
 
-def _transport_error(call: ops.Call[Any], exc: Exception) -> errors.HealthImagingError:
-    """The SDK error for whatever sending raised; the caller chains the original.
+def _transport_error(call: ops.Call[Any], exc: Exception, attempt: int, started: float) -> errors.HealthImagingError:
+    """The SDK error for whatever sending raised (logged here); the caller chains the original.
 
     This is the one boundary where transport failures become typed errors:
     httpx's own, and those httpx-aiohttp lets through unmapped (a malformed
     status line or header raises ``aiohttp.ClientResponseError``).
     """
+    _logging.log_transport_failure(call.operation, exc, attempt, time.perf_counter() - started)
     name = type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
         if _timed_out(exc):
@@ -111,7 +109,9 @@ class _BaseClient(Generic[HttpT]):
         rate_limits: Mapping[str, RateLimit] | None = None,
         limits: httpx.Limits | None = None,
         http_client: HttpT | None = None,
+        log_bodies: bool = False,
     ) -> None:
+        """``log_bodies=True`` logs request and response bodies, which are patient data (see ``_logging``)."""
         import botocore.session
         from botocore.credentials import Credentials
 
@@ -148,6 +148,9 @@ class _BaseClient(Generic[HttpT]):
         self._timeout = httpx.Timeout(timeout)
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else self._default_http(limits)
+        self._log_bodies = log_bodies
+        if log_bodies:
+            _logging.warn_body_logging()
 
     def _default_http(self, limits: httpx.Limits | None) -> HttpT:
         raise NotImplementedError
@@ -191,14 +194,10 @@ class _BaseClient(Generic[HttpT]):
         return self._http.build_request("POST", url, headers=headers, content=call.body or b"", timeout=self._timeout)
 
     def _finish(self, call: ops.Call[T], response: httpx.Response, content: bytes, attempt: int, started: float) -> T:
-        logger.debug(
-            "%s -> HTTP %d (request id %s, attempt %d, %.1f ms)",
-            call.operation,
-            response.status_code,
-            response.headers.get("x-amzn-requestid"),
-            attempt,
-            (time.perf_counter() - started) * 1000,
-        )
+        request_id = response.headers.get("x-amzn-requestid")
+        _logging.log_response(call.operation, response.status_code, request_id, attempt, time.perf_counter() - started)
+        if self._log_bodies:
+            _logging.log_bodies(call.operation, call.body, content)
         return call.parse(response.status_code, response.headers, content)
 
     # --- paginators: state shared by both clients ------------------------------
@@ -280,7 +279,7 @@ class Client(_BaseClient[httpx.Client]):
                     response = self._http.send(request)
                     content = response.content  # decoding (gzip) can fail too
                 except Exception as exc:
-                    raise _transport_error(call, exc) from exc
+                    raise _transport_error(call, exc, attempt.retry_state.attempt_number, started) from exc
                 return self._finish(call, response, content, attempt.retry_state.attempt_number, started)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
@@ -481,7 +480,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
                     response = await self._http.send(request)
                     content = response.content  # decoding (gzip) can fail too
                 except Exception as exc:
-                    raise _transport_error(call, exc) from exc
+                    raise _transport_error(call, exc, attempt.retry_state.attempt_number, started) from exc
                 return self._finish(call, response, content, attempt.retry_state.attempt_number, started)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
