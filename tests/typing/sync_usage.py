@@ -37,7 +37,7 @@ def make_clients(http: httpx.Client) -> list[Client]:
         Client(region_name="us-east-1", use_fips_endpoint=True, timeout=httpx.Timeout(30.0, connect=5.0)),
         Client(region_name="us-east-1", endpoint_url="http://127.0.0.1:8080", http_client=http),
         Client(region_name="us-east-1", limits=httpx.Limits(max_connections=50), timeout=None),
-        Client(region_name="us-east-1", rate_limits=RateLimit.service_quotas()),
+        Client(region_name="us-east-1", rate_limits=RateLimit.service_quotas(), log_bodies=False),
         Client(region_name="us-east-1", rate_limits={"UpdateImageSetMetadata": RateLimit(0.25, burst=1)}),
     ]
 
