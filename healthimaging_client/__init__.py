@@ -4,6 +4,7 @@ from ._client import AsyncClient, Client
 from ._pagination import Page
 from ._retry import RetryConfig
 from ._version import __version__
+from .builders import CopySubsetBuilder, DICOMUpdatesBuilder
 from .errors import (
     AccessDeniedException,
     ConflictException,
@@ -24,7 +25,7 @@ from .errors import (
     WaiterError,
     WaiterTimeoutError,
 )
-from .metadata import ImageSetMetadata
+from .metadata import ImageFrame, ImageSetMetadata, Instance, Patient, Series, Study
 from .models import (
     CopyDestinationImageSetProperties,
     CopyImageSetOutput,
@@ -58,16 +59,20 @@ __all__ = [
     "CopyDestinationImageSetProperties",
     "CopyImageSetOutput",
     "CopySourceImageSetProperties",
+    "CopySubsetBuilder",
     "CredentialsError",
     "DICOMStudyDateAndTime",
     "DICOMTags",
     "DICOMUpdates",
+    "DICOMUpdatesBuilder",
     "HealthImagingError",
+    "ImageFrame",
     "ImageSetMetadata",
     "ImageSetProperties",
     "ImageSetState",
     "ImageSetWorkflowStatus",
     "ImageSetsMetadataSummary",
+    "Instance",
     "InternalServerException",
     "InvalidResponseError",
     "ListImageSetVersionsOutput",
@@ -76,17 +81,20 @@ __all__ = [
     "Page",
     "PaginationError",
     "ParamValidationError",
+    "Patient",
     "ResourceNotFoundException",
     "RetryConfig",
     "SearchByAttributeValue",
     "SearchFilter",
     "SearchImageSetsOutput",
+    "Series",
     "ServiceError",
     "ServiceQuotaExceededException",
     "Sort",
     "SortField",
     "SortOrder",
     "StorageTier",
+    "Study",
     "ThrottlingException",
     "TimeoutError",
     "TransportError",

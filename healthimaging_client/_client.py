@@ -16,8 +16,9 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+import os
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
@@ -27,12 +28,14 @@ import tenacity
 from . import _operations as ops
 from . import errors
 from . import models as m
+from ._download import MetadataFile
 from ._endpoints import configured_endpoint, resolve_endpoint
 from ._pagination import Page, Paginator
 from ._retry import RetryConfig, RetryPolicy
 from ._signing import Signer
 from ._validation import positive_int
 from ._version import __version__
+from ._waiter import ImageSetWaiter
 from .metadata import ImageSetMetadata
 
 if TYPE_CHECKING:
@@ -45,6 +48,8 @@ HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
 logger = logging.getLogger("healthimaging_client")
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+DEFAULT_WAIT_TIMEOUT = 600.0
+DEFAULT_POLL_INTERVAL = 5.0
 USER_AGENT = f"healthimaging-client/{__version__}"
 
 
@@ -75,6 +80,8 @@ class _BaseClient(Generic[HttpT]):
     """Configuration, signing, request building and response handling shared by both clients."""
 
     _http: HttpT
+    #: The clock of waits (tests give a fake one to an instance).
+    _clock: Callable[[], float] = staticmethod(time.monotonic)
 
     def __init__(
         self,
@@ -165,7 +172,7 @@ class _BaseClient(Generic[HttpT]):
         headers["User-Agent"] = USER_AGENT
         return self._http.build_request("POST", url, headers=headers, content=call.body or b"", timeout=self._timeout)
 
-    def _finish(self, call: ops.Call[T], response: httpx.Response, attempt: int, started: float) -> T:
+    def _log_response(self, call: ops.Call[Any], response: httpx.Response, attempt: int, started: float) -> None:
         logger.debug(
             "%s -> HTTP %d (request id %s, attempt %d, %.1f ms)",
             call.operation,
@@ -174,7 +181,33 @@ class _BaseClient(Generic[HttpT]):
             attempt,
             (time.perf_counter() - started) * 1000,
         )
-        return call.parse(response.status_code, response.headers, response.content)
+
+    @staticmethod
+    def _streams_to(response: httpx.Response, consume: object) -> bool:
+        """Whether this response's body goes to ``consume`` as a stream (only a successful one does)."""
+        return consume is not None and response.is_success
+
+    @staticmethod
+    def _reads_raw(call: ops.Call[Any], response: httpx.Response) -> bool:
+        """Whether to read the body without undoing its Content-Encoding (error bodies are always decoded)."""
+        return call.raw_body and response.is_success
+
+    def _waiter(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        version_id: int | str | None,
+        timeout: float,
+        poll_interval: float,
+    ) -> ImageSetWaiter:
+        return ImageSetWaiter(
+            datastore_id,
+            image_set_id,
+            version_id=version_id,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            clock=self._clock,
+        )
 
     # --- paginators: state shared by both clients ------------------------------
 
@@ -242,16 +275,34 @@ class Client(_BaseClient[httpx.Client]):
         if self._owns_http:
             self._http.close()
 
+    #: The sleep of waits (tests give a fake one to an instance).
+    _sleep: Callable[[float], None] = staticmethod(time.sleep)
+
     def _send(self, call: ops.Call[T]) -> T:
+        return self._exchange(call, None)  # type: ignore[no-any-return]
+
+    def _exchange(self, call: ops.Call[Any], consume: Callable[[httpx.Response], Any] | None) -> Any:
+        """Send with retries; a successful body is streamed to ``consume`` if given, else parsed by ``call``."""
         for attempt in tenacity.Retrying(**self._retry.tenacity_args(call)):
             with attempt:
                 request = self._build_request(call)
                 started = time.perf_counter()
+                number = attempt.retry_state.attempt_number
                 try:
-                    response = self._http.send(request)
+                    response = self._http.send(request, stream=True)
+                    try:
+                        if self._streams_to(response, consume):
+                            assert consume is not None
+                            result = consume(response)
+                            self._log_response(call, response, number, started)
+                            return result
+                        content = b"".join(response.iter_raw()) if self._reads_raw(call, response) else response.read()
+                    finally:
+                        response.close()
                 except httpx.HTTPError as exc:
                     raise _transport_error(call, exc) from exc
-                return self._finish(call, response, attempt.retry_state.attempt_number, started)
+                self._log_response(call, response, number, started)
+                return call.parse(response.status_code, response.headers, content)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     def search_image_sets(
@@ -276,6 +327,58 @@ class Client(_BaseClient[httpx.Client]):
         """The image set's metadata document (the latest version unless ``version_id`` is given)."""
         return self._send(ops.get_image_set_metadata(datastore_id, image_set_id, version_id=version_id))
 
+    def download_image_set_metadata(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        path: str | os.PathLike[str],
+        *,
+        version_id: int | str | None = None,
+        decompress: bool = True,
+    ) -> None:
+        """Stream the metadata document to ``path``: JSON, or the gzip bytes as sent with ``decompress=False``.
+
+        The body is never held in memory.
+        """
+        call = ops.get_image_set_metadata(datastore_id, image_set_id, version_id=version_id)
+
+        def consume(response: httpx.Response) -> None:
+            file = MetadataFile(path, decompress=decompress, operation=call.operation)
+            try:
+                for chunk in response.iter_raw():
+                    file.write(chunk)
+                file.commit()
+            except BaseException:
+                file.abort()
+                raise
+
+        self._exchange(call, consume)
+
+    def wait_for_image_set(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        *,
+        version_id: int | str | None = None,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> m.ImageSetProperties:
+        """Wait until a version (the latest by default) is no longer locked by an update or copy; its properties.
+
+        Raises :class:`~healthimaging_client.WaiterError` (with the service's message) when the write
+        failed, and :class:`~healthimaging_client.WaiterTimeoutError` when ``timeout`` seconds pass.
+        """
+        waiter = self._waiter(datastore_id, image_set_id, version_id, timeout, poll_interval)
+        while True:
+            try:
+                done = waiter.accept(self._send(waiter.next_call()))
+            except errors.ThrottlingException as exc:
+                waiter.throttled(exc)
+                done = None
+            if done is not None:
+                return done
+            self._sleep(waiter.delay())
+
     def list_image_set_versions(
         self,
         datastore_id: str,
@@ -295,7 +398,7 @@ class Client(_BaseClient[httpx.Client]):
         image_set_id: str,
         *,
         latest_version_id: int | str,
-        updates: m.DICOMUpdates | None = None,
+        updates: ops.UpdatesInput | None = None,
         revert_to_version_id: int | str | None = None,
         force: bool | None = None,
         include_study_image_sets: bool | None = None,
@@ -319,7 +422,7 @@ class Client(_BaseClient[httpx.Client]):
         source_image_set_id: str,
         *,
         source_latest_version_id: int | str,
-        copiable_attributes: Mapping[str, Any] | str | None = None,
+        copiable_attributes: ops.CopiableInput | None = None,
         destination_image_set_id: str | None = None,
         destination_latest_version_id: int | str | None = None,
         force: bool | None = None,
@@ -440,17 +543,38 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
             if self._signer.needs_io():
                 await asyncio.to_thread(self._signer.credentials)
 
+    #: The sleep of waits (tests give a fake one to an instance).
+    _sleep: Callable[[float], Awaitable[None]] = staticmethod(asyncio.sleep)
+
     async def _send(self, call: ops.Call[T]) -> T:
+        return await self._exchange(call, None)  # type: ignore[no-any-return]
+
+    async def _exchange(self, call: ops.Call[Any], consume: Callable[[httpx.Response], Awaitable[Any]] | None) -> Any:
+        """Send with retries; a successful body is streamed to ``consume`` if given, else parsed by ``call``."""
         async for attempt in tenacity.AsyncRetrying(**self._retry.tenacity_args(call)):
             with attempt:
                 await self._ensure_credentials()
                 request = self._build_request(call)
                 started = time.perf_counter()
+                number = attempt.retry_state.attempt_number
                 try:
-                    response = await self._http.send(request)
+                    response = await self._http.send(request, stream=True)
+                    try:
+                        if self._streams_to(response, consume):
+                            assert consume is not None
+                            result = await consume(response)
+                            self._log_response(call, response, number, started)
+                            return result
+                        if self._reads_raw(call, response):
+                            content = b"".join([chunk async for chunk in response.aiter_raw()])
+                        else:
+                            content = await response.aread()
+                    finally:
+                        await response.aclose()
                 except httpx.HTTPError as exc:
                     raise _transport_error(call, exc) from exc
-                return self._finish(call, response, attempt.retry_state.attempt_number, started)
+                self._log_response(call, response, number, started)
+                return call.parse(response.status_code, response.headers, content)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     async def search_image_sets(
@@ -475,6 +599,58 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         """The image set's metadata document (the latest version unless ``version_id`` is given)."""
         return await self._send(ops.get_image_set_metadata(datastore_id, image_set_id, version_id=version_id))
 
+    async def download_image_set_metadata(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        path: str | os.PathLike[str],
+        *,
+        version_id: int | str | None = None,
+        decompress: bool = True,
+    ) -> None:
+        """Stream the metadata document to ``path``: JSON, or the gzip bytes as sent with ``decompress=False``.
+
+        The body is never held in memory; file writes run off the event loop.
+        """
+        call = ops.get_image_set_metadata(datastore_id, image_set_id, version_id=version_id)
+
+        async def consume(response: httpx.Response) -> None:
+            file = await asyncio.to_thread(MetadataFile, path, decompress=decompress, operation=call.operation)
+            try:
+                async for chunk in response.aiter_raw():
+                    await asyncio.to_thread(file.write, chunk)
+                await asyncio.to_thread(file.commit)
+            except BaseException:
+                file.abort()
+                raise
+
+        await self._exchange(call, consume)
+
+    async def wait_for_image_set(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        *,
+        version_id: int | str | None = None,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> m.ImageSetProperties:
+        """Wait until a version (the latest by default) is no longer locked by an update or copy; its properties.
+
+        Raises :class:`~healthimaging_client.WaiterError` (with the service's message) when the write
+        failed, and :class:`~healthimaging_client.WaiterTimeoutError` when ``timeout`` seconds pass.
+        """
+        waiter = self._waiter(datastore_id, image_set_id, version_id, timeout, poll_interval)
+        while True:
+            try:
+                done = waiter.accept(await self._send(waiter.next_call()))
+            except errors.ThrottlingException as exc:
+                waiter.throttled(exc)
+                done = None
+            if done is not None:
+                return done
+            await self._sleep(waiter.delay())
+
     async def list_image_set_versions(
         self,
         datastore_id: str,
@@ -494,7 +670,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         image_set_id: str,
         *,
         latest_version_id: int | str,
-        updates: m.DICOMUpdates | None = None,
+        updates: ops.UpdatesInput | None = None,
         revert_to_version_id: int | str | None = None,
         force: bool | None = None,
         include_study_image_sets: bool | None = None,
@@ -518,7 +694,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         source_image_set_id: str,
         *,
         source_latest_version_id: int | str,
-        copiable_attributes: Mapping[str, Any] | str | None = None,
+        copiable_attributes: ops.CopiableInput | None = None,
         destination_image_set_id: str | None = None,
         destination_latest_version_id: int | str | None = None,
         force: bool | None = None,
