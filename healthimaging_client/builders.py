@@ -211,7 +211,7 @@ class DICOMUpdatesBuilder:
                 problems.append(f"{name}: {len(blob):,} bytes of JSON, over the limit of {MAX_BLOB_BYTES:,}")
             blobs[name] = blob
         if not any(blobs.values()):
-            problems.append("updates: nothing to set or remove")
+            problems.append("attributes: nothing to set or remove")
         if problems:
             raise ParamValidationError(problems)
         return m.DICOMUpdates(
@@ -263,10 +263,10 @@ class CopySubsetBuilder:
     def build(self) -> str:
         """``copiableAttributes`` as the service takes it: JSON text of at most 260,000 characters."""
         if not self._series:
-            raise ParamValidationError(["copiable_attributes: choose at least one series or instance"])
+            raise ParamValidationError(["series: choose at least one series or instance"])
         text = _compact_json(self.to_dict())
         if len(text) > MAX_COPIABLE_CHARS:
             raise ParamValidationError(
-                [f"copiable_attributes: {len(text):,} characters, over the limit of {MAX_COPIABLE_CHARS:,}"]
+                [f"document: {len(text):,} characters of JSON, over the limit of {MAX_COPIABLE_CHARS:,}"]
             )
         return text
