@@ -40,6 +40,7 @@ from .metadata import ImageSetMetadata
 
 if TYPE_CHECKING:
     import botocore.session
+    from botocore.credentials import ReadOnlyCredentials
 
 
 T = TypeVar("T")
@@ -106,10 +107,11 @@ class _BaseClient(Generic[HttpT]):
         if botocore_session is not None and profile_name is not None:
             raise errors.ParamValidationError(["profile_name: pass it or botocore_session, not both"])
         session = botocore_session or botocore.session.Session(profile=profile_name)
-        region = region_name or session.get_config_variable("region")
+        # boto3's chain (AWS_DEFAULT_REGION, then the profile), then AWS_REGION as the other AWS SDKs read it.
+        region = region_name or session.get_config_variable("region") or os.environ.get("AWS_REGION")
         if not region:
             raise errors.ParamValidationError(
-                ["region_name: no region given or configured (pass region_name, set AWS_REGION, or use a profile's)"]
+                ["region_name: none given or configured (pass region_name, set AWS_DEFAULT_REGION, or use a profile)"]
             )
         explicit = None
         if (aws_access_key_id is None) != (aws_secret_access_key is None):
@@ -161,14 +163,14 @@ class _BaseClient(Generic[HttpT]):
 
     # --- one attempt, minus the I/O ------------------------------------------
 
-    def _build_request(self, call: ops.Call[Any]) -> httpx.Request:
+    def _build_request(self, call: ops.Call[Any], credentials: ReadOnlyCredentials) -> httpx.Request:
         url = self.endpoint_url + call.path
         if call.query:
             url += "?" + call.query
         headers: dict[str, str] = {}
         if call.body is not None:
             headers["Content-Type"] = ops.JSON_CONTENT_TYPE
-        headers.update(self._signer.sign(url, headers, call.body))
+        headers.update(self._signer.sign(url, headers, call.body, credentials))
         headers["User-Agent"] = USER_AGENT
         return self._http.build_request("POST", url, headers=headers, content=call.body or b"", timeout=self._timeout)
 
@@ -285,7 +287,7 @@ class Client(_BaseClient[httpx.Client]):
         """Send with retries; a successful body is streamed to ``consume`` if given, else parsed by ``call``."""
         for attempt in tenacity.Retrying(**self._retry.tenacity_args(call)):
             with attempt:
-                request = self._build_request(call)
+                request = self._build_request(call, self._signer.credentials())
                 started = time.perf_counter()
                 number = attempt.retry_state.attempt_number
                 try:
@@ -534,14 +536,14 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         if self._owns_http:
             await self._http.aclose()
 
-    async def _ensure_credentials(self) -> None:
+    async def _credentials(self) -> ReadOnlyCredentials:
+        """Current credentials; resolving or refreshing them runs in a worker thread."""
         if not self._signer.needs_io():
-            return
+            return self._signer.credentials()
         if self._credentials_lock is None:
             self._credentials_lock = asyncio.Lock()
         async with self._credentials_lock:
-            if self._signer.needs_io():
-                await asyncio.to_thread(self._signer.credentials)
+            return await asyncio.to_thread(self._signer.credentials)
 
     #: The sleep of waits (tests give a fake one to an instance).
     _sleep: Callable[[float], Awaitable[None]] = staticmethod(asyncio.sleep)
@@ -553,8 +555,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         """Send with retries; a successful body is streamed to ``consume`` if given, else parsed by ``call``."""
         async for attempt in tenacity.AsyncRetrying(**self._retry.tenacity_args(call)):
             with attempt:
-                await self._ensure_credentials()
-                request = self._build_request(call)
+                request = self._build_request(call, await self._credentials())
                 started = time.perf_counter()
                 number = attempt.retry_state.attempt_number
                 try:
