@@ -99,7 +99,7 @@ def _json_body(value: object) -> bytes:
     return json.dumps(converter.unstructure(value), separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _read_json(content: bytes) -> dict[str, Any]:
+def _read_json(content: bytes | str) -> dict[str, Any]:
     document: object = json.loads(content)
     if not isinstance(document, dict):
         raise TypeError("the response body is not a JSON object")
@@ -183,9 +183,15 @@ def decompress_metadata(content: bytes) -> bytes:
     return data
 
 
+def _metadata_text(content: bytes) -> str:
+    """The document as text; the decompressed bytes are freed on return, before parsing starts."""
+    data = decompress_metadata(content)
+    return data.decode(json.detect_encoding(data), "surrogatepass")
+
+
 def read_metadata(content: bytes) -> ImageSetMetadata:
     """The typed document over the decoded JSON (the views are lazy: this costs what json.loads costs)."""
-    return ImageSetMetadata(_read_json(decompress_metadata(content)))
+    return ImageSetMetadata(_read_json(_metadata_text(content)))
 
 
 def list_image_set_versions(
