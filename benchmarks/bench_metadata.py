@@ -88,9 +88,7 @@ def synthetic_document(target_bytes: int, seed: int = 7) -> dict[str, Any]:
         uid = f"{root}.{series_no}"
         series[uid] = {
             "DICOM": {"SeriesInstanceUID": uid, "Modality": "CT", "SeriesNumber": series_no},
-            "Instances": {
-                f"{root}.{series_no}.{n}": instance(series_no, n) for n in range(series_no - 1, count, 4)
-            },
+            "Instances": {f"{root}.{series_no}.{n}": instance(series_no, n) for n in range(series_no - 1, count, 4)},
         }
     return {
         "SchemaVersion": "1.1",
