@@ -161,3 +161,32 @@ def test_other_errors_are_not_swallowed(sdk: Harness) -> None:
 def test_bad_arguments_are_rejected_before_polling(sdk: Harness, kwargs: dict[str, Any]) -> None:
     with respx.mock, pytest.raises(hic.ParamValidationError):
         sdk.run(waiting_client(sdk, FakeTime()).wait_for_image_set(DATASTORE_ID, IMAGE_SET_ID, **kwargs))
+
+
+def test_an_image_set_without_versions_raises(sdk: Harness) -> None:
+    with respx.mock:
+        respx.post(VERSIONS_URL).mock(return_value=page())
+        with pytest.raises(hic.WaiterError, match="has no versions"):
+            sdk.run(waiting_client(sdk, FakeTime()).wait_for_image_set(DATASTORE_ID, IMAGE_SET_ID))
+
+
+def test_throttled_polling_slows_down_to_a_cap_and_honours_retry_after() -> None:
+    from healthimaging_client._waiter import MAX_THROTTLED_INTERVAL, ImageSetWaiter
+
+    time = FakeTime()
+    waiter = ImageSetWaiter(
+        DATASTORE_ID, IMAGE_SET_ID, version_id=None, timeout=10_000, poll_interval=5, clock=time.clock
+    )
+
+    def throttling(retry_after: float | None) -> hic.ThrottlingException:
+        return hic.ThrottlingException(
+            "", operation="ListImageSetVersions", status_code=429, code="ThrottlingException", retry_after=retry_after
+        )
+
+    waiter.throttled(throttling(None))
+    assert waiter.delay() == 10
+    waiter.throttled(throttling(33))
+    assert waiter.delay() == 33
+    for _ in range(5):
+        waiter.throttled(throttling(None))
+    assert waiter.delay() == MAX_THROTTLED_INTERVAL
