@@ -14,11 +14,13 @@ modules it calls, so the two clients cannot drift apart.
 from __future__ import annotations
 
 import asyncio
+import builtins
+import contextlib
 import copy
 import logging
 import os
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
@@ -30,6 +32,7 @@ from . import errors
 from . import models as m
 from ._download import MetadataFile
 from ._endpoints import configured_endpoint, resolve_endpoint
+from ._pacing import Pacer, RateLimit
 from ._pagination import Page, Paginator
 from ._retry import RetryConfig, RetryPolicy
 from ._signing import Signer
@@ -65,16 +68,30 @@ SearchPage = Page[m.ImageSetsMetadataSummary, m.SearchImageSetsOutput]
 VersionsPage = Page[m.ImageSetProperties, m.ListImageSetVersionsOutput]
 
 
-def _transport_error(call: ops.Call[Any], exc: httpx.HTTPError) -> errors.HealthImagingError:
-    """The SDK error for an httpx failure; the caller chains the original."""
+def _transport_error(call: ops.Call[Any], exc: Exception) -> errors.HealthImagingError:
+    """The SDK error for whatever sending raised; the caller chains the original.
+
+    This is the one boundary where transport failures become typed errors:
+    httpx's own, and those httpx-aiohttp lets through unmapped (a malformed
+    status line or header raises ``aiohttp.ClientResponseError``).
+    """
     name = type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
-        return errors.TimeoutError(f"timed out ({name})", operation=call.operation)
-    if isinstance(exc, httpx.ConnectError):
+        if _timed_out(exc):
+            return errors.TimeoutError(f"timed out ({name})", operation=call.operation)
+        name = type(exc.__cause__).__name__
+    elif isinstance(exc, httpx.ConnectError):
         return errors.ConnectError(f"could not connect ({name})", operation=call.operation)
-    if isinstance(exc, httpx.DecodingError):
+    elif isinstance(exc, httpx.DecodingError):
         return errors.InvalidResponseError("the response body could not be decoded", operation=call.operation)
     return errors.TransportError(f"the exchange failed ({name})", operation=call.operation)
+
+
+def _timed_out(exc: httpx.TimeoutException) -> bool:
+    """Whether a timeout really was one: httpx-aiohttp reports every aiohttp connection
+    failure (a reset, a server hanging up) as ``ConnectTimeout``; of those, only aiohttp's own timeouts count."""
+    cause = exc.__cause__
+    return not type(cause).__module__.startswith("aiohttp.") or isinstance(cause, builtins.TimeoutError)
 
 
 class _BaseClient(Generic[HttpT]):
@@ -98,6 +115,7 @@ class _BaseClient(Generic[HttpT]):
         use_dualstack_endpoint: bool = False,
         timeout: float | httpx.Timeout | None = NOT_GIVEN,
         retry: RetryConfig | None = None,
+        rate_limits: Mapping[str, RateLimit] | None = None,
         limits: httpx.Limits | None = None,
         http_client: HttpT | None = None,
     ) -> None:
@@ -131,6 +149,7 @@ class _BaseClient(Generic[HttpT]):
         )
         self._signer = Signer(session, region, explicit)
         self._retry = RetryPolicy(retry or RetryConfig())
+        self._pacer = Pacer(rate_limits) if rate_limits else None
         if timeout is NOT_GIVEN:
             timeout = http_client.timeout if http_client is not None else DEFAULT_TIMEOUT
         self._timeout = httpx.Timeout(timeout)
@@ -156,12 +175,16 @@ class _BaseClient(Generic[HttpT]):
         view = copy.copy(self)
         view._owns_http = False
         if retry is not None:
-            view._retry = RetryPolicy(retry)
+            view._retry = self._retry.with_config(retry)
         if timeout is not NOT_GIVEN:
             view._timeout = httpx.Timeout(timeout)
         return view
 
     # --- one attempt, minus the I/O ------------------------------------------
+
+    def _pacing_delay(self, call: ops.Call[Any]) -> float:
+        """Seconds to wait before this attempt so that the operation keeps to its rate limit (0 if none)."""
+        return self._pacer.reserve(call.operation) if self._pacer is not None else 0.0
 
     def _build_request(self, call: ops.Call[Any], credentials: ReadOnlyCredentials) -> httpx.Request:
         url = self.endpoint_url + call.path
@@ -259,6 +282,8 @@ class Client(_BaseClient[httpx.Client]):
     Region and credentials resolve through botocore's standard chain unless
     given. Pass ``http_client`` to bring your own ``httpx.Client`` (proxies,
     HTTP/2, a custom transport); a client you pass is never closed here.
+    ``retry`` says how failures are retried (:class:`RetryConfig`);
+    ``rate_limits`` paces operations client-side (:class:`RateLimit`; off by default).
     """
 
     def _default_http(self, limits: httpx.Limits | None) -> httpx.Client:
@@ -277,32 +302,45 @@ class Client(_BaseClient[httpx.Client]):
         if self._owns_http:
             self._http.close()
 
-    #: The sleep of waits (tests give a fake one to an instance).
-    _sleep: Callable[[float], None] = staticmethod(time.sleep)
-
     def _send(self, call: ops.Call[T]) -> T:
         return self._exchange(call, None)  # type: ignore[no-any-return]
 
-    def _exchange(self, call: ops.Call[Any], consume: Callable[[httpx.Response], Any] | None) -> Any:
-        """Send with retries; a successful body is streamed to ``consume`` if given, else parsed by ``call``."""
-        for attempt in tenacity.Retrying(**self._retry.tenacity_args(call)):
+    @staticmethod
+    def _raw_chunks(call: ops.Call[Any], response: httpx.Response) -> Iterator[bytes]:
+        """The body as sent; a failure while reading it is the transport's (a consumer's own errors are not)."""
+        try:
+            yield from response.iter_raw()
+        except Exception as exc:
+            raise _transport_error(call, exc) from exc
+
+    def _exchange(self, call: ops.Call[Any], consume: Callable[[Iterator[bytes]], Any] | None) -> Any:
+        """Send with retries; a successful body streams (raw) to ``consume`` if given, else ``call`` parses it."""
+        for attempt in tenacity.Retrying(sleep=self._retry.sleep, **self._retry.tenacity_args(call)):
             with attempt:
+                if pause := self._pacing_delay(call):
+                    self._retry.sleep(pause)
                 request = self._build_request(call, self._signer.credentials())
                 started = time.perf_counter()
                 number = attempt.retry_state.attempt_number
                 try:
                     response = self._http.send(request, stream=True)
-                    try:
-                        if self._streams_to(response, consume):
-                            assert consume is not None
-                            result = consume(response)
-                            self._log_response(call, response, number, started)
-                            return result
-                        content = b"".join(response.iter_raw()) if self._reads_raw(call, response) else response.read()
-                    finally:
-                        response.close()
-                except httpx.HTTPError as exc:
+                except Exception as exc:
                     raise _transport_error(call, exc) from exc
+                try:
+                    if self._streams_to(response, consume):
+                        assert consume is not None
+                        result = consume(self._raw_chunks(call, response))
+                        self._log_response(call, response, number, started)
+                        return result
+                    if self._reads_raw(call, response):
+                        content = b"".join(self._raw_chunks(call, response))
+                    else:
+                        try:
+                            content = response.read()  # decoding (gzip) can fail too
+                        except Exception as exc:
+                            raise _transport_error(call, exc) from exc
+                finally:
+                    response.close()
                 self._log_response(call, response, number, started)
                 return call.parse(response.status_code, response.headers, content)
         raise AssertionError("unreachable: tenacity re-raises the last error")
@@ -344,10 +382,10 @@ class Client(_BaseClient[httpx.Client]):
         """
         call = ops.get_image_set_metadata(datastore_id, image_set_id, version_id=version_id)
 
-        def consume(response: httpx.Response) -> None:
+        def consume(chunks: Iterator[bytes]) -> None:
             file = MetadataFile(path, decompress=decompress, operation=call.operation)
             try:
-                for chunk in response.iter_raw():
+                for chunk in chunks:
                     file.write(chunk)
                 file.commit()
             except BaseException:
@@ -379,7 +417,7 @@ class Client(_BaseClient[httpx.Client]):
                 done = None
             if done is not None:
                 return done
-            self._sleep(waiter.delay())
+            self._retry.sleep(waiter.delay())
 
     def list_image_set_versions(
         self,
@@ -545,35 +583,50 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         async with self._credentials_lock:
             return await asyncio.to_thread(self._signer.credentials)
 
-    #: The sleep of waits (tests give a fake one to an instance).
-    _sleep: Callable[[float], Awaitable[None]] = staticmethod(asyncio.sleep)
-
     async def _send(self, call: ops.Call[T]) -> T:
         return await self._exchange(call, None)  # type: ignore[no-any-return]
 
-    async def _exchange(self, call: ops.Call[Any], consume: Callable[[httpx.Response], Awaitable[Any]] | None) -> Any:
-        """Send with retries; a successful body is streamed to ``consume`` if given, else parsed by ``call``."""
-        async for attempt in tenacity.AsyncRetrying(**self._retry.tenacity_args(call)):
+    @staticmethod
+    async def _raw_chunks(call: ops.Call[Any], response: httpx.Response) -> AsyncGenerator[bytes, None]:
+        """The body as sent; a failure while reading it is the transport's (a consumer's own errors are not)."""
+        try:
+            async for chunk in response.aiter_raw():
+                yield chunk
+        except Exception as exc:
+            raise _transport_error(call, exc) from exc
+
+    async def _exchange(
+        self, call: ops.Call[Any], consume: Callable[[AsyncIterator[bytes]], Awaitable[Any]] | None
+    ) -> Any:
+        """Send with retries; a successful body streams (raw) to ``consume`` if given, else ``call`` parses it."""
+        async for attempt in tenacity.AsyncRetrying(sleep=self._retry.async_sleep, **self._retry.tenacity_args(call)):
             with attempt:
+                if pause := self._pacing_delay(call):
+                    await self._retry.async_sleep(pause)
                 request = self._build_request(call, await self._credentials())
                 started = time.perf_counter()
                 number = attempt.retry_state.attempt_number
                 try:
                     response = await self._http.send(request, stream=True)
-                    try:
-                        if self._streams_to(response, consume):
-                            assert consume is not None
-                            result = await consume(response)
-                            self._log_response(call, response, number, started)
-                            return result
-                        if self._reads_raw(call, response):
-                            content = b"".join([chunk async for chunk in response.aiter_raw()])
-                        else:
-                            content = await response.aread()
-                    finally:
-                        await response.aclose()
-                except httpx.HTTPError as exc:
+                except Exception as exc:
                     raise _transport_error(call, exc) from exc
+                try:
+                    if self._streams_to(response, consume):
+                        assert consume is not None
+                        async with contextlib.aclosing(self._raw_chunks(call, response)) as chunks:
+                            result = await consume(chunks)
+                        self._log_response(call, response, number, started)
+                        return result
+                    if self._reads_raw(call, response):
+                        async with contextlib.aclosing(self._raw_chunks(call, response)) as chunks:
+                            content = b"".join([chunk async for chunk in chunks])
+                    else:
+                        try:
+                            content = await response.aread()  # decoding (gzip) can fail too
+                        except Exception as exc:
+                            raise _transport_error(call, exc) from exc
+                finally:
+                    await response.aclose()
                 self._log_response(call, response, number, started)
                 return call.parse(response.status_code, response.headers, content)
         raise AssertionError("unreachable: tenacity re-raises the last error")
@@ -615,10 +668,10 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         """
         call = ops.get_image_set_metadata(datastore_id, image_set_id, version_id=version_id)
 
-        async def consume(response: httpx.Response) -> None:
+        async def consume(chunks: AsyncIterator[bytes]) -> None:
             file = await asyncio.to_thread(MetadataFile, path, decompress=decompress, operation=call.operation)
             try:
-                async for chunk in response.aiter_raw():
+                async for chunk in chunks:
                     await asyncio.to_thread(file.write, chunk)
                 await asyncio.to_thread(file.commit)
             except BaseException:
@@ -650,7 +703,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
                 done = None
             if done is not None:
                 return done
-            await self._sleep(waiter.delay())
+            await self._retry.async_sleep(waiter.delay())
 
     async def list_image_set_versions(
         self,

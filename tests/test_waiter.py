@@ -36,7 +36,8 @@ class FakeTime:
 def waiting_client(sdk: Harness, time: FakeTime, **overrides: Any) -> Any:
     client = sdk.client(**overrides)
     client._clock = time.clock
-    client._sleep = time.async_sleep if sdk.kind == "async" else time.sleep
+    client._retry.sleep = time.sleep
+    client._retry.async_sleep = time.async_sleep
     return client
 
 
