@@ -391,3 +391,39 @@ def test_the_tree_does_not_copy_the_document() -> None:
     doc["Study"]["Series"][SERIES_A]["Instances"][SOP_A1]["DICOM"]["001910F9"] = "98"
     assert instance.dicom["001910F9"] == "98"  # a view, not a copy
     assert before != doc
+
+
+class BrokenStream(ChunkedStream):
+    """A body whose connection drops after the first piece."""
+
+    def __iter__(self) -> Any:
+        yield self.chunks[0]
+        raise httpx.ReadError("connection reset")
+
+    async def __aiter__(self) -> Any:
+        yield self.chunks[0]
+        raise httpx.ReadError("connection reset")
+
+
+def test_a_connection_dropped_mid_download_is_retried(sdk: Harness, tmp_path: Path) -> None:
+    compressed = gzipped(document())
+    target = tmp_path / "meta.json"
+    with respx.mock:
+        route = respx.post(METADATA_URL)
+        route.side_effect = [
+            httpx.Response(200, headers={"Content-Encoding": "gzip"}, stream=BrokenStream(compressed)),
+            gzip_response(compressed),
+        ]
+        sdk.run(sdk.client().download_image_set_metadata(DATASTORE_ID, IMAGE_SET_ID, target))
+        assert route.call_count == 2
+    assert json.loads(target.read_bytes()) == document()
+
+
+def test_a_local_file_error_is_neither_a_transport_error_nor_retried(sdk: Harness, tmp_path: Path) -> None:
+    with respx.mock:
+        route = respx.post(METADATA_URL).mock(return_value=gzip_response(gzipped(document())))
+        with pytest.raises(FileNotFoundError):
+            sdk.run(
+                sdk.client().download_image_set_metadata(DATASTORE_ID, IMAGE_SET_ID, tmp_path / "missing" / "m.json")
+            )
+        assert route.call_count == 1
