@@ -427,3 +427,22 @@ def test_a_local_file_error_is_neither_a_transport_error_nor_retried(sdk: Harnes
                 sdk.client().download_image_set_metadata(DATASTORE_ID, IMAGE_SET_ID, tmp_path / "missing" / "m.json")
             )
         assert route.call_count == 1
+
+
+@pytest.mark.parametrize("decompress", [True, False])
+def test_download_over_a_loopback_socket_matches_the_typed_document(
+    sdk: Harness, tmp_path: Path, decompress: bool
+) -> None:
+    from healthimaging_client.testing import LocalHealthImaging
+
+    local = LocalHealthImaging(seed=5)
+    image_set_id = local.add_image_set(series=[{"Modality": "CT"}, {"Modality": "MR"}], instances=40, frames=3)
+    target = tmp_path / "meta.out"
+    with local.serve() as endpoint_url:
+        client = sdk.client(**local.client_config(endpoint_url))
+        meta = sdk.run(client.get_image_set_metadata(local.datastore_id, image_set_id))
+        sdk.run(client.download_image_set_metadata(local.datastore_id, image_set_id, target, decompress=decompress))
+    written = target.read_bytes()
+    assert json.loads(written if decompress else gzip.decompress(written)) == meta.to_dict()
+    assert written[:2] == (b'{"' if decompress else b"\x1f\x8b")
+    assert len(list(meta.iter_frames())) == 2 * 40 * 3
