@@ -6,6 +6,7 @@ How one call runs::
            -> for each attempt (tenacity, policy in _retry):
                   sign the request afresh (_signing), send it (the only I/O),
                   Call.parse(status, headers, body) -> output or typed error
+                  (a download streams a successful body to a consumer instead)
 
 Everything but "send" and "sleep" lives in :class:`_BaseClient` and the
 modules it calls, so the two clients cannot drift apart.

@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from . import errors
-
-GZIP_MAGIC = b"\x1f\x8b"
+from ._operations import GZIP_MAGIC
 
 
 class MetadataTranscoder:
