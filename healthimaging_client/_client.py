@@ -18,7 +18,6 @@ import asyncio
 import builtins
 import contextlib
 import copy
-import logging
 import os
 import time
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
@@ -28,8 +27,8 @@ from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 import httpx
 import tenacity
 
+from . import _logging, errors
 from . import _operations as ops
-from . import errors
 from . import models as m
 from ._download import MetadataFile
 from ._endpoints import configured_endpoint, resolve_endpoint
@@ -50,8 +49,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
 
-logger = logging.getLogger("healthimaging_client")
-
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 DEFAULT_WAIT_TIMEOUT = 600.0
 DEFAULT_POLL_INTERVAL = 5.0
@@ -69,13 +66,14 @@ SearchPage = Page[m.ImageSetsMetadataSummary, m.SearchImageSetsOutput]
 VersionsPage = Page[m.ImageSetProperties, m.ListImageSetVersionsOutput]
 
 
-def _transport_error(call: ops.Call[Any], exc: Exception) -> errors.HealthImagingError:
-    """The SDK error for whatever sending raised; the caller chains the original.
+def _transport_error(call: ops.Call[Any], exc: Exception, attempt: int, started: float) -> errors.HealthImagingError:
+    """The SDK error for whatever sending raised (logged here); the caller chains the original.
 
     This is the one boundary where transport failures become typed errors:
     httpx's own, and those httpx-aiohttp lets through unmapped (a malformed
     status line or header raises ``aiohttp.ClientResponseError``).
     """
+    _logging.log_transport_failure(call.operation, exc, attempt, time.perf_counter() - started)
     name = type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
         if _timed_out(exc):
@@ -119,7 +117,9 @@ class _BaseClient(Generic[HttpT]):
         rate_limits: Mapping[str, RateLimit] | None = None,
         limits: httpx.Limits | None = None,
         http_client: HttpT | None = None,
+        log_bodies: bool = False,
     ) -> None:
+        """``log_bodies=True`` logs request and response bodies, which are patient data (see ``_logging``)."""
         import botocore.session
         from botocore.credentials import Credentials
 
@@ -156,6 +156,9 @@ class _BaseClient(Generic[HttpT]):
         self._timeout = httpx.Timeout(timeout)
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else self._default_http(limits)
+        self._log_bodies = log_bodies
+        if log_bodies:
+            _logging.warn_body_logging()
 
     def _default_http(self, limits: httpx.Limits | None) -> HttpT:
         raise NotImplementedError
@@ -199,14 +202,16 @@ class _BaseClient(Generic[HttpT]):
         return self._http.build_request("POST", url, headers=headers, content=call.body or b"", timeout=self._timeout)
 
     def _log_response(self, call: ops.Call[Any], response: httpx.Response, attempt: int, started: float) -> None:
-        logger.debug(
-            "%s -> HTTP %d (request id %s, attempt %d, %.1f ms)",
-            call.operation,
-            response.status_code,
-            response.headers.get("x-amzn-requestid"),
-            attempt,
-            (time.perf_counter() - started) * 1000,
-        )
+        request_id = response.headers.get("x-amzn-requestid")
+        _logging.log_response(call.operation, response.status_code, request_id, attempt, time.perf_counter() - started)
+
+    def _finish(self, call: ops.Call[T], response: httpx.Response, content: bytes, attempt: int, started: float) -> T:
+        self._log_response(call, response, attempt, started)
+        if self._log_bodies:
+            # A raw metadata body is gzip: log the JSON it holds.
+            shown = ops.decompress_metadata(content) if self._reads_raw(call, response) else content
+            _logging.log_bodies(call.operation, call.body, shown)
+        return call.parse(response.status_code, response.headers, content)
 
     @staticmethod
     def _streams_to(response: httpx.Response, consume: object) -> bool:
@@ -307,12 +312,12 @@ class Client(_BaseClient[httpx.Client]):
         return self._exchange(call, None)  # type: ignore[no-any-return]
 
     @staticmethod
-    def _raw_chunks(call: ops.Call[Any], response: httpx.Response) -> Iterator[bytes]:
+    def _raw_chunks(call: ops.Call[Any], response: httpx.Response, attempt: int, started: float) -> Iterator[bytes]:
         """The body as sent; a failure while reading it is the transport's (a consumer's own errors are not)."""
         try:
             yield from response.iter_raw()
         except Exception as exc:
-            raise _transport_error(call, exc) from exc
+            raise _transport_error(call, exc, attempt, started) from exc
 
     def _exchange(self, call: ops.Call[Any], consume: Callable[[Iterator[bytes]], Any] | None) -> Any:
         """Send with retries; a successful body streams (raw) to ``consume`` if given, else ``call`` parses it."""
@@ -326,24 +331,23 @@ class Client(_BaseClient[httpx.Client]):
                 try:
                     response = self._http.send(request, stream=True)
                 except Exception as exc:
-                    raise _transport_error(call, exc) from exc
+                    raise _transport_error(call, exc, number, started) from exc
                 try:
                     if self._streams_to(response, consume):
                         assert consume is not None
-                        result = consume(self._raw_chunks(call, response))
+                        result = consume(self._raw_chunks(call, response, number, started))
                         self._log_response(call, response, number, started)
                         return result
                     if self._reads_raw(call, response):
-                        content = b"".join(self._raw_chunks(call, response))
+                        content = b"".join(self._raw_chunks(call, response, number, started))
                     else:
                         try:
                             content = response.read()  # decoding (gzip) can fail too
                         except Exception as exc:
-                            raise _transport_error(call, exc) from exc
+                            raise _transport_error(call, exc, number, started) from exc
                 finally:
                     response.close()
-                self._log_response(call, response, number, started)
-                return call.parse(response.status_code, response.headers, content)
+                return self._finish(call, response, content, number, started)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     def search_image_sets(
@@ -588,13 +592,15 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         return await self._exchange(call, None)  # type: ignore[no-any-return]
 
     @staticmethod
-    async def _raw_chunks(call: ops.Call[Any], response: httpx.Response) -> AsyncGenerator[bytes, None]:
+    async def _raw_chunks(
+        call: ops.Call[Any], response: httpx.Response, attempt: int, started: float
+    ) -> AsyncGenerator[bytes, None]:
         """The body as sent; a failure while reading it is the transport's (a consumer's own errors are not)."""
         try:
             async for chunk in response.aiter_raw():
                 yield chunk
         except Exception as exc:
-            raise _transport_error(call, exc) from exc
+            raise _transport_error(call, exc, attempt, started) from exc
 
     async def _exchange(
         self, call: ops.Call[Any], consume: Callable[[AsyncIterator[bytes]], Awaitable[Any]] | None
@@ -610,26 +616,25 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
                 try:
                     response = await self._http.send(request, stream=True)
                 except Exception as exc:
-                    raise _transport_error(call, exc) from exc
+                    raise _transport_error(call, exc, number, started) from exc
                 try:
                     if self._streams_to(response, consume):
                         assert consume is not None
-                        async with contextlib.aclosing(self._raw_chunks(call, response)) as chunks:
+                        async with contextlib.aclosing(self._raw_chunks(call, response, number, started)) as chunks:
                             result = await consume(chunks)
                         self._log_response(call, response, number, started)
                         return result
                     if self._reads_raw(call, response):
-                        async with contextlib.aclosing(self._raw_chunks(call, response)) as chunks:
+                        async with contextlib.aclosing(self._raw_chunks(call, response, number, started)) as chunks:
                             content = b"".join([chunk async for chunk in chunks])
                     else:
                         try:
                             content = await response.aread()  # decoding (gzip) can fail too
                         except Exception as exc:
-                            raise _transport_error(call, exc) from exc
+                            raise _transport_error(call, exc, number, started) from exc
                 finally:
                     await response.aclose()
-                self._log_response(call, response, number, started)
-                return call.parse(response.status_code, response.headers, content)
+                return self._finish(call, response, content, number, started)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     async def search_image_sets(
