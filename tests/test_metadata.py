@@ -446,3 +446,14 @@ def test_download_over_a_loopback_socket_matches_the_typed_document(
     assert json.loads(written if decompress else gzip.decompress(written)) == meta.to_dict()
     assert written[:2] == (b'{"' if decompress else b"\x1f\x8b")
     assert len(list(meta.iter_frames())) == 2 * 40 * 3
+
+
+def test_with_the_body_switch_the_metadata_is_logged_as_json(sdk: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    with pytest.warns(UserWarning, match="patient data"):
+        client = sdk.client(log_bodies=True)
+    caplog.set_level("DEBUG", logger="healthimaging_client")
+    with respx.mock:
+        respx.post(METADATA_URL).mock(return_value=gzip_response(gzipped(document())))
+        sdk.run(client.get_image_set_metadata(DATASTORE_ID, IMAGE_SET_ID))
+    bodies = [r.getMessage() for r in caplog.records if r.name == "healthimaging_client.bodies"]
+    assert any('"SchemaVersion": "1.1"' in body for body in bodies), bodies
