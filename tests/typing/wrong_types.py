@@ -30,3 +30,12 @@ async def wrong_async(client: hic.AsyncClient, datastore_id: str) -> None:
     for _ in client.iter_image_sets(datastore_id):  # expect-error
         pass
     client.get_image_set_metadata(datastore_id, "x").to_dict()  # expect-error
+
+
+def wrong_metadata(client: hic.Client, datastore_id: str, image_set_id: str) -> None:
+    metadata = client.get_image_set_metadata(datastore_id, image_set_id)
+    metadata.study.series[0]  # expect-error
+    metadata.patient.name.upper()  # expect-error
+    hic.DICOMUpdatesBuilder().set_patient(PatientName="A").build().encode()  # expect-error
+    client.copy_image_set(datastore_id, "x", source_latest_version_id=1, copiable_attributes=4)  # expect-error
+    client.wait_for_image_set(datastore_id, image_set_id, timeout="soon")  # expect-error
