@@ -183,3 +183,15 @@ def test_the_site_builds_without_warnings(tmp_path: Path) -> None:
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+def test_the_exception_tree_matches_the_one_in_errors_py() -> None:
+    """errors.md shows the tree drawn in errors.py's docstring; the docstring is the source."""
+    from healthimaging_client import errors
+
+    assert errors.__doc__ is not None
+    drawn = errors.__doc__.split("::\n\n", 1)[1].split("\n\n", 1)[0]
+    in_docstring = [line[4:].rstrip() for line in drawn.splitlines()]
+    page = (DOCS / "errors.md").read_text(encoding="utf-8")
+    in_page = page.split("```text\n", 1)[1].split("```", 1)[0].splitlines()
+    assert in_page == in_docstring
