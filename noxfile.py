@@ -26,3 +26,10 @@ def typecheck(session: nox.Session) -> None:
     session.install("-e", ".[dev]")
     session.run("mypy", "--strict", "healthimaging_client")
     session.run("pyright", "healthimaging_client")
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks against boto3, aioboto3 and capo-medical-imaging; writes docs/performance.md."""
+    session.install("-e", ".[test]", "aioboto3", "capo-medical-imaging")
+    session.run("python", "-m", "benchmarks", *session.posargs)
