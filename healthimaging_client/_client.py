@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
@@ -37,6 +38,7 @@ from .metadata import ImageSetMetadata
 
 if TYPE_CHECKING:
     import botocore.session
+    from botocore.credentials import ReadOnlyCredentials
 
 
 T = TypeVar("T")
@@ -99,10 +101,11 @@ class _BaseClient(Generic[HttpT]):
         if botocore_session is not None and profile_name is not None:
             raise errors.ParamValidationError(["profile_name: pass it or botocore_session, not both"])
         session = botocore_session or botocore.session.Session(profile=profile_name)
-        region = region_name or session.get_config_variable("region")
+        # boto3's chain (AWS_DEFAULT_REGION, then the profile), then AWS_REGION as the other AWS SDKs read it.
+        region = region_name or session.get_config_variable("region") or os.environ.get("AWS_REGION")
         if not region:
             raise errors.ParamValidationError(
-                ["region_name: no region given or configured (pass region_name, set AWS_REGION, or use a profile's)"]
+                ["region_name: none given or configured (pass region_name, set AWS_DEFAULT_REGION, or use a profile)"]
             )
         explicit = None
         if (aws_access_key_id is None) != (aws_secret_access_key is None):
@@ -154,18 +157,18 @@ class _BaseClient(Generic[HttpT]):
 
     # --- one attempt, minus the I/O ------------------------------------------
 
-    def _build_request(self, call: ops.Call[Any]) -> httpx.Request:
+    def _build_request(self, call: ops.Call[Any], credentials: ReadOnlyCredentials) -> httpx.Request:
         url = self.endpoint_url + call.path
         if call.query:
             url += "?" + call.query
         headers: dict[str, str] = {}
         if call.body is not None:
             headers["Content-Type"] = ops.JSON_CONTENT_TYPE
-        headers.update(self._signer.sign(url, headers, call.body))
+        headers.update(self._signer.sign(url, headers, call.body, credentials))
         headers["User-Agent"] = USER_AGENT
         return self._http.build_request("POST", url, headers=headers, content=call.body or b"", timeout=self._timeout)
 
-    def _finish(self, call: ops.Call[T], response: httpx.Response, attempt: int, started: float) -> T:
+    def _finish(self, call: ops.Call[T], response: httpx.Response, content: bytes, attempt: int, started: float) -> T:
         logger.debug(
             "%s -> HTTP %d (request id %s, attempt %d, %.1f ms)",
             call.operation,
@@ -174,7 +177,7 @@ class _BaseClient(Generic[HttpT]):
             attempt,
             (time.perf_counter() - started) * 1000,
         )
-        return call.parse(response.status_code, response.headers, response.content)
+        return call.parse(response.status_code, response.headers, content)
 
     # --- paginators: state shared by both clients ------------------------------
 
@@ -245,13 +248,14 @@ class Client(_BaseClient[httpx.Client]):
     def _send(self, call: ops.Call[T]) -> T:
         for attempt in tenacity.Retrying(**self._retry.tenacity_args(call)):
             with attempt:
-                request = self._build_request(call)
+                request = self._build_request(call, self._signer.credentials())
                 started = time.perf_counter()
                 try:
                     response = self._http.send(request)
+                    content = response.content  # decoding (gzip) can fail too
                 except httpx.HTTPError as exc:
                     raise _transport_error(call, exc) from exc
-                return self._finish(call, response, attempt.retry_state.attempt_number, started)
+                return self._finish(call, response, content, attempt.retry_state.attempt_number, started)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     def search_image_sets(
@@ -431,26 +435,26 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         if self._owns_http:
             await self._http.aclose()
 
-    async def _ensure_credentials(self) -> None:
+    async def _credentials(self) -> ReadOnlyCredentials:
+        """Current credentials; resolving or refreshing them runs in a worker thread."""
         if not self._signer.needs_io():
-            return
+            return self._signer.credentials()
         if self._credentials_lock is None:
             self._credentials_lock = asyncio.Lock()
         async with self._credentials_lock:
-            if self._signer.needs_io():
-                await asyncio.to_thread(self._signer.credentials)
+            return await asyncio.to_thread(self._signer.credentials)
 
     async def _send(self, call: ops.Call[T]) -> T:
         async for attempt in tenacity.AsyncRetrying(**self._retry.tenacity_args(call)):
             with attempt:
-                await self._ensure_credentials()
-                request = self._build_request(call)
+                request = self._build_request(call, await self._credentials())
                 started = time.perf_counter()
                 try:
                     response = await self._http.send(request)
+                    content = response.content  # decoding (gzip) can fail too
                 except httpx.HTTPError as exc:
                     raise _transport_error(call, exc) from exc
-                return self._finish(call, response, attempt.retry_state.attempt_number, started)
+                return self._finish(call, response, content, attempt.retry_state.attempt_number, started)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     async def search_image_sets(

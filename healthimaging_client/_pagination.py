@@ -97,18 +97,17 @@ class Paginator(Generic[Item, Output]):
     def accept(self, output: Output) -> Page[Item, Output]:
         """Record one page's output; returns the page with its items and resume token."""
         page_token = self._token
-        items = list(self._items_of(output))
-        if self._skip:
-            items, self._skip = items[self._skip :], 0
-        skipped = len(self._items_of(output)) - len(items)
+        all_items = self._items_of(output)
+        skipped, self._skip = self._skip, 0
+        items = list(all_items[skipped:])
         following = self._token_of(output) or None
         if self._remaining is not None and len(items) >= self._remaining:
-            cut = self._remaining
             self._done = True
-            if cut < len(items):
-                return Page(items[:cut], _encode_resume(page_token, skipped + cut), output)
-            items_page: Page[Item, Output] = Page(items, following, output)
-            return items_page
+            if self._remaining < len(items):
+                # Stopped mid-page: resume by fetching this page again and skipping what was yielded.
+                kept = items[: self._remaining]
+                return Page(kept, _encode_resume(page_token, skipped + len(kept)), output)
+            return Page(items, following, output)
         if self._remaining is not None:
             self._remaining -= len(items)
         if following is None:

@@ -70,12 +70,13 @@ class Signer:
         except Exception as exc:
             raise CredentialsError(f"loading AWS credentials failed: {type(exc).__name__}") from exc
 
-    def sign(self, url: str, headers: dict[str, str], body: bytes | None) -> dict[str, str]:
+    def sign(
+        self, url: str, headers: dict[str, str], body: bytes | None, credentials: ReadOnlyCredentials
+    ) -> dict[str, str]:
         """The SigV4 headers (authorization, date, token) for a POST of ``body`` to ``url``."""
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
 
-        credentials = self.credentials()
         request = AWSRequest(method="POST", url=url, headers=headers, data=body or b"")
         token = _signing.set(True)
         try:

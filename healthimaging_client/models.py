@@ -319,7 +319,7 @@ class UpdateImageSetMetadataOutput:
 
 
 @attrs.frozen(kw_only=True)
-class CopySourceImageSetProperties:
+class _CopiedImageSetProperties:
     image_set_id: str
     latest_version_id: str
     image_set_state: ImageSetState | str | None = None
@@ -330,14 +330,13 @@ class CopySourceImageSetProperties:
 
 
 @attrs.frozen(kw_only=True)
-class CopyDestinationImageSetProperties:
-    image_set_id: str
-    latest_version_id: str
-    image_set_state: ImageSetState | str | None = None
-    image_set_workflow_status: ImageSetWorkflowStatus | str | None = None
-    created_at: datetime | None = None
-    updated_at: datetime | None = None
-    image_set_arn: str | None = None
+class CopySourceImageSetProperties(_CopiedImageSetProperties):
+    """The source of a copy, as CopyImageSet returns it."""
+
+
+@attrs.frozen(kw_only=True)
+class CopyDestinationImageSetProperties(_CopiedImageSetProperties):
+    """The destination of a copy, as CopyImageSet returns it."""
 
 
 @attrs.frozen(kw_only=True)

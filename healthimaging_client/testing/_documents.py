@@ -1,0 +1,358 @@
+"""Image set metadata documents: building synthetic ones, and applying updates and copies to them.
+
+All functions are pure: they take documents (plain JSON dicts) and return new
+ones, or raise :class:`DocumentError` with a message that names attributes but
+never their values, since values are patient data.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+SCHEMA_VERSION = "1.1"
+HTJ2K = "1.2.840.10008.1.2.4.202"
+CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
+
+#: Attributes that identify a study, series or instance: changing them needs ``force``.
+FORCED_ATTRIBUTES = {
+    "Study": frozenset({"StudyInstanceUID", "StudyID"}),
+    "Series": frozenset({"SeriesInstanceUID"}),
+    "Instance": frozenset({"SOPInstanceUID"}),
+}
+_PRIVATE_TAG = re.compile(r"[0-9A-Fa-f]{3}[13579BDFbdf][0-9A-Fa-f]{4}")
+
+_GIVEN_NAMES = ("JANE", "JOHN", "ALEX", "SAM", "KIM", "LEE", "ROBIN", "JO")
+_FAMILY_NAMES = ("DOE", "ROE", "POE", "MOE", "COE", "HOE")
+_MODALITIES = (("CT", "CHEST"), ("MR", "HEAD"), ("CT", "ABDOMEN"), ("MR", "KNEE"), ("CR", "HAND"))
+
+
+class DocumentError(Exception):
+    """An update or copy that the document does not allow (a ValidationException)."""
+
+
+JSON = dict[str, Any]
+
+
+# --- building ------------------------------------------------------------------------
+
+
+def synthetic_uid(rng: random.Random) -> str:
+    """A UID under the ``2.25`` (UUID-derived) root: synthetic, and valid DICOM."""
+    return f"2.25.{rng.getrandbits(96)}"
+
+
+def synthetic_values(rng: random.Random, number: int) -> tuple[JSON, JSON, list[JSON]]:
+    """Patient, study and series DICOM values of synthetic image set ``number``."""
+    patient = {
+        "PatientName": f"{rng.choice(_FAMILY_NAMES)}^{rng.choice(_GIVEN_NAMES)}",
+        "PatientID": f"PAT{rng.randrange(10_000):04d}",
+        "PatientBirthDate": f"{rng.randrange(1940, 2015)}{rng.randrange(1, 13):02d}{rng.randrange(1, 29):02d}",
+        "PatientSex": rng.choice("FMO"),
+    }
+    study = {
+        "StudyDate": f"{rng.randrange(2015, 2025)}{rng.randrange(1, 13):02d}{rng.randrange(1, 29):02d}",
+        "StudyTime": f"{rng.randrange(7, 20):02d}{rng.randrange(60):02d}{rng.randrange(60):02d}",
+        "AccessionNumber": f"ACC{number:06d}",
+        "StudyID": f"S{rng.randrange(100_000):05d}",
+        "StudyDescription": "SYNTHETIC STUDY",
+    }
+    series: list[JSON] = []
+    for index in range(rng.randrange(1, 3)):
+        modality, body_part = rng.choice(_MODALITIES)
+        series.append(
+            {"Modality": modality, "BodyPartExamined": body_part, "SeriesNumber": index + 1, "SeriesDescription": "SYN"}
+        )
+    return patient, study, series
+
+
+def build_document(
+    rng: random.Random,
+    *,
+    datastore_id: str,
+    image_set_id: str,
+    patient: Mapping[str, Any],
+    study: Mapping[str, Any],
+    series: Sequence[Mapping[str, Any]],
+    instances: int,
+    frames: int,
+) -> JSON:
+    """A metadata document; UIDs and frame details not given are generated."""
+    study_dicom = dict(study)
+    study_dicom.setdefault("StudyInstanceUID", synthetic_uid(rng))
+    all_series: JSON = {}
+    for number, values in enumerate(series or [{}], start=1):
+        series_dicom = dict(values)
+        series_dicom.setdefault("SeriesInstanceUID", synthetic_uid(rng))
+        series_dicom.setdefault("SeriesNumber", number)
+        series_dicom.setdefault("Modality", "OT")
+        all_instances: JSON = {}
+        for instance_number in range(1, instances + 1):
+            sop = synthetic_uid(rng)
+            all_instances[sop] = _instance(rng, sop, instance_number, frames)
+        all_series[series_dicom["SeriesInstanceUID"]] = {"DICOM": series_dicom, "Instances": all_instances}
+    return {
+        "SchemaVersion": SCHEMA_VERSION,
+        "DatastoreID": datastore_id,
+        "ImageSetID": image_set_id,
+        "Patient": {"DICOM": dict(patient)},
+        "Study": {"DICOM": study_dicom, "Series": all_series},
+    }
+
+
+def _instance(rng: random.Random, sop: str, number: int, frames: int) -> JSON:
+    width, height = rng.choice(((256, 256), (512, 512)))
+    return {
+        "DICOM": {
+            "SOPClassUID": CT_IMAGE_STORAGE,
+            "SOPInstanceUID": sop,
+            "InstanceNumber": number,
+            "Rows": height,
+            "Columns": width,
+            "BitsAllocated": 16,
+        },
+        "DICOMVRs": {},
+        "StoredTransferSyntaxUID": HTJ2K,
+        "ImageFrames": [
+            {
+                "ID": f"{rng.getrandbits(128):032x}",
+                "PixelDataChecksumFromBaseToFullResolution": [
+                    {"Width": width, "Height": height, "Checksum": rng.getrandbits(31)}
+                ],
+                "MinPixelValue": 0,
+                "MaxPixelValue": 4095,
+                "FrameSizeInBytes": width * height * 2,
+            }
+            for _ in range(frames)
+        ],
+    }
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def series_of(document: Mapping[str, Any]) -> dict[str, Any]:
+    series: dict[str, Any] = document.get("Study", {}).get("Series", {})
+    return series
+
+
+def dicom_tags(document: Mapping[str, Any]) -> JSON:
+    """The ``DICOMTags`` a search returns, read from the document."""
+    patient: JSON = document.get("Patient", {}).get("DICOM", {})
+    study: JSON = document.get("Study", {}).get("DICOM", {})
+    series = series_of(document)
+    first: JSON = {}
+    for entry in series.values():
+        first = entry.get("DICOM", {})
+        break
+    tags = {
+        "DICOMPatientId": patient.get("PatientID"),
+        "DICOMPatientName": patient.get("PatientName"),
+        "DICOMPatientBirthDate": patient.get("PatientBirthDate"),
+        "DICOMPatientSex": patient.get("PatientSex"),
+        "DICOMStudyInstanceUID": study.get("StudyInstanceUID"),
+        "DICOMStudyId": study.get("StudyID"),
+        "DICOMStudyDescription": study.get("StudyDescription"),
+        "DICOMNumberOfStudyRelatedSeries": len(series),
+        "DICOMNumberOfStudyRelatedInstances": sum(len(s.get("Instances", {})) for s in series.values()),
+        "DICOMAccessionNumber": study.get("AccessionNumber"),
+        "DICOMSeriesInstanceUID": first.get("SeriesInstanceUID"),
+        "DICOMSeriesModality": first.get("Modality"),
+        "DICOMSeriesBodyPart": first.get("BodyPartExamined"),
+        "DICOMSeriesNumber": first.get("SeriesNumber"),
+        "DICOMStudyDate": study.get("StudyDate"),
+        "DICOMStudyTime": study.get("StudyTime"),
+    }
+    return {k: v for k, v in tags.items() if v is not None}
+
+
+# --- updating ------------------------------------------------------------------------
+
+
+def _check_schema(payload: Mapping[str, Any], allowed: frozenset[str]) -> None:
+    if str(payload.get("SchemaVersion")) != SCHEMA_VERSION:
+        raise DocumentError("SchemaVersion must be 1.1")
+    unknown = set(payload) - allowed - {"SchemaVersion"}
+    if unknown:
+        raise DocumentError(f"unknown top-level keys: {', '.join(sorted(unknown))}")
+
+
+def _mapping(value: object, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise DocumentError(f"{where} must be a JSON object")
+    return value  # pyright: ignore[reportUnknownVariableType]
+
+
+def _needs_force(level: str, keys: Sequence[str], force: bool, where: str) -> None:
+    if force:
+        return
+    forced = sorted(
+        k for k in keys if k in FORCED_ATTRIBUTES.get(level, ()) or (level == "Instance" and _PRIVATE_TAG.fullmatch(k))
+    )
+    if forced:
+        raise DocumentError(f"changing {', '.join(forced)} at {where} needs force=true")
+
+
+def _set_values(target: JSON, values: Mapping[str, Any], level: str, force: bool, where: str) -> None:
+    dicom = _mapping(values.get("DICOM", {}), f"{where}.DICOM")
+    _needs_force(level, list(dicom), force, where)
+    target.setdefault("DICOM", {}).update(copy.deepcopy(dicom))
+    if "DICOMVRs" in values:
+        target.setdefault("DICOMVRs", {}).update(_mapping(values["DICOMVRs"], f"{where}.DICOMVRs"))
+
+
+_LevelRule = Callable[[JSON, Mapping[str, Any], str, bool, str], None]
+
+
+def _patient_and_study(document: JSON, payload: Mapping[str, Any], rule: _LevelRule, force: bool) -> tuple[JSON, JSON]:
+    """A copy of the document with ``rule`` applied at the Patient and Study levels, and the payload's Study part."""
+    _check_schema(payload, frozenset({"Patient", "Study"}))
+    result = copy.deepcopy(document)
+    if "Patient" in payload:
+        rule(result["Patient"], _mapping(payload["Patient"], "Patient"), "Patient", force, "Patient")
+    study = _mapping(payload.get("Study", {}), "Study")
+    rule(result["Study"], study, "Study", force, "Study")
+    return result, study
+
+
+def apply_updatable(document: JSON, payload: Mapping[str, Any], *, force: bool) -> JSON:
+    """The document with the payload's values set; series and instances must exist."""
+    result, study = _patient_and_study(document, payload, _set_values, force)
+    for uid, series_update in _mapping(study.get("Series", {}), "Study.Series").items():
+        series = series_of(result).get(uid)
+        if series is None:
+            raise DocumentError("Study.Series names a series the image set does not hold")
+        series_update = _mapping(series_update, "Study.Series.<uid>")
+        _set_values(series, series_update, "Series", force, "a series")
+        for sop, instance_update in _mapping(series_update.get("Instances", {}), "Instances").items():
+            instance = series.get("Instances", {}).get(sop)
+            if instance is None:
+                raise DocumentError("Instances names an instance the series does not hold")
+            _set_values(instance, _mapping(instance_update, "Instances.<uid>"), "Instance", force, "an instance")
+    return _renumber_series_keys(result)
+
+
+def _renumber_series_keys(document: JSON) -> JSON:
+    """Series and instances are keyed by their UIDs: follow a forced change of either."""
+    series = series_of(document)
+    for old_uid in list(series):
+        entry = series.pop(old_uid)
+        instances = entry.get("Instances", {})
+        for old_sop in list(instances):
+            instance = instances.pop(old_sop)
+            instances[instance.get("DICOM", {}).get("SOPInstanceUID", old_sop)] = instance
+        series[entry.get("DICOM", {}).get("SeriesInstanceUID", old_uid)] = entry
+    return document
+
+
+def _remove_values(target: JSON, values: Mapping[str, Any], level: str, force: bool, where: str) -> None:
+    dicom = _mapping(values.get("DICOM", {}), f"{where}.DICOM")
+    _needs_force(level, list(dicom), force, where)
+    current = target.get("DICOM", {})
+    for key, value in dicom.items():
+        if key not in current:
+            raise DocumentError(f"{where}.DICOM.{key} is not set, so it cannot be removed")
+        if current[key] != value:
+            raise DocumentError(f"{where}.DICOM.{key}: a removal must repeat the current value")
+        del current[key]
+        target.get("DICOMVRs", {}).pop(key, None)
+
+
+def apply_removable(document: JSON, payload: Mapping[str, Any], *, force: bool) -> JSON:
+    """The document without the payload's attributes; an empty series or instance entry removes it."""
+    result, study = _patient_and_study(document, payload, _remove_values, force)
+    all_series = series_of(result)
+    for uid, series_removal in _mapping(study.get("Series", {}), "Study.Series").items():
+        series_removal = _mapping(series_removal, "Study.Series.<uid>")
+        if uid not in all_series:
+            raise DocumentError("Study.Series names a series the image set does not hold")
+        if not series_removal:
+            _needs_removal_force(force, "a series")
+            del all_series[uid]
+            continue
+        series = all_series[uid]
+        _remove_values(series, series_removal, "Series", force, "a series")
+        instances = series.get("Instances", {})
+        for sop, instance_removal in _mapping(series_removal.get("Instances", {}), "Instances").items():
+            if sop not in instances:
+                raise DocumentError("Instances names an instance the series does not hold")
+            instance_removal = _mapping(instance_removal, "Instances.<uid>")
+            if instance_removal:
+                _remove_values(instances[sop], instance_removal, "Instance", force, "an instance")
+            else:
+                _needs_removal_force(force, "an instance")
+                del instances[sop]
+    return result
+
+
+def _needs_removal_force(force: bool, what: str) -> None:
+    if not force:
+        raise DocumentError(f"removing {what} needs force=true")
+
+
+def apply_study_level(document: JSON, payload: Mapping[str, Any], *, removable: bool, force: bool) -> JSON:
+    """Only the Patient and Study attributes of an update (for ``includeStudyImageSets``)."""
+    study = {k: v for k, v in _mapping(payload.get("Study", {}), "Study").items() if k != "Series"}
+    study_level = {k: v for k, v in payload.items() if k in ("SchemaVersion", "Patient")} | {"Study": study}
+    apply = apply_removable if removable else apply_updatable
+    return apply(document, study_level, force=force)
+
+
+# --- copying -------------------------------------------------------------------------
+
+
+def select_subset(document: JSON, selection: Mapping[str, Any] | None) -> JSON:
+    """The series (and instances) of ``document`` that a ``copiableAttributes`` document names."""
+    result = copy.deepcopy(document)
+    if selection is None:
+        return result
+    _check_schema(selection, frozenset({"Patient", "Study"}))
+    wanted = _mapping(_mapping(selection.get("Study", {}), "Study").get("Series", {}), "Study.Series")
+    chosen: JSON = {}
+    source_series = series_of(result)
+    for uid, series_selection in wanted.items():
+        if uid not in source_series:
+            raise DocumentError("copiableAttributes names a series the source does not hold")
+        entry = source_series[uid]
+        instance_selection = _mapping(
+            _mapping(series_selection, "Study.Series.<uid>").get("Instances", {}), "Instances"
+        )
+        if instance_selection:
+            instances = entry.get("Instances", {})
+            missing = [sop for sop in instance_selection if sop not in instances]
+            if missing:
+                raise DocumentError("copiableAttributes names an instance the source does not hold")
+            entry["Instances"] = {sop: instances[sop] for sop in instance_selection}
+        chosen[uid] = entry
+    result["Study"]["Series"] = chosen
+    return result
+
+
+def mismatched_levels(source: Mapping[str, Any], destination: Mapping[str, Any]) -> list[str]:
+    """The levels whose DICOM values differ between source and destination (copy needs ``force``)."""
+    levels: list[str] = []
+    for level in ("Patient", "Study"):
+        if source.get(level, {}).get("DICOM", {}) != destination.get(level, {}).get("DICOM", {}):
+            levels.append(level)
+    destination_series = series_of(destination)
+    for uid, entry in series_of(source).items():
+        other = destination_series.get(uid)
+        if other is not None and other.get("DICOM", {}) != entry.get("DICOM", {}):
+            levels.append("Series")
+            break
+    return levels
+
+
+def merge_into(destination: JSON, subset: Mapping[str, Any]) -> JSON:
+    """The destination with the subset's series and instances added (theirs win on a clash)."""
+    result = copy.deepcopy(destination)
+    target = series_of(result)
+    for uid, entry in series_of(subset).items():
+        if uid in target:
+            target[uid].setdefault("Instances", {}).update(copy.deepcopy(entry.get("Instances", {})))
+        else:
+            target[uid] = copy.deepcopy(entry)
+    return result

@@ -1,0 +1,187 @@
+"""``LocalHealthImaging``: an emulated datastore, and clients already configured for it."""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+from collections.abc import Callable, Generator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from .._client import AsyncClient, Client
+from . import _documents as docs
+from ._protocol import Fault, Protocol
+from ._server import make_server, serve_in_thread
+from ._store import Store
+from ._transport import EmulatorTransport
+
+#: Synthetic image sets are created at hourly steps from here, so their order is fixed for a seed.
+_SEED_EPOCH = datetime(2024, 1, 1, tzinfo=UTC).timestamp()
+
+OPERATIONS = (
+    "SearchImageSets",
+    "GetImageSetMetadata",
+    "ListImageSetVersions",
+    "UpdateImageSetMetadata",
+    "CopyImageSet",
+)
+
+
+class LocalHealthImaging:
+    """An in-memory HealthImaging datastore that behaves like the service, for tests and demos.
+
+    ``client()`` and ``async_client()`` return SDK clients wired to it in-process;
+    ``serve()`` puts it on a loopback port for other processes and for boto3;
+    ``transport`` serves your own ``httpx.Client`` or ``httpx.AsyncClient``.
+    Everything is synthetic and deterministic for a ``seed``. Times come from
+    ``clock`` (epoch seconds), so tests can expire a lock without sleeping:
+    after an update or copy an image set stays LOCKED for ``state_delay``
+    seconds of that clock. For example::
+
+        local = LocalHealthImaging(seed=1, image_sets=20)
+        local.throttle_next("SearchImageSets")  # the client's retry absorbs it
+        with local.client() as client:
+            for summary in client.iter_image_sets(local.datastore_id):
+                print(summary.image_set_id)
+    """
+
+    endpoint_url = "https://healthimaging-emulator.invalid"
+    aws_access_key_id = "AKIDLOCALEMULATOR000"
+    aws_secret_access_key = "local-emulator-secret-key-not-for-aws"
+
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        image_sets: int = 0,
+        region_name: str = "us-east-1",
+        state_delay: float = 0.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._rng = random.Random(seed)
+        self.region_name = region_name
+        self.datastore_id = f"{self._rng.getrandbits(128):032x}"
+        self._store = Store(self.datastore_id, region_name, "123456789012", clock, self._rng, state_delay=state_delay)
+        self._protocol = Protocol(self._store, self.aws_access_key_id, self.aws_secret_access_key)
+        self.transport = EmulatorTransport(self._protocol)
+        self._seeded = 0
+        if image_sets:
+            self.seed_image_sets(image_sets)
+
+    def __repr__(self) -> str:
+        return f"LocalHealthImaging(datastore_id={self.datastore_id!r}, image_sets={len(self._store.image_sets)})"
+
+    # --- clients ----------------------------------------------------------------------
+
+    def client_config(self, endpoint_url: str | None = None) -> dict[str, Any]:
+        """Endpoint, region and the test credentials, as client keyword arguments."""
+        return {
+            "endpoint_url": endpoint_url or self.endpoint_url,
+            "region_name": self.region_name,
+            "aws_access_key_id": self.aws_access_key_id,
+            "aws_secret_access_key": self.aws_secret_access_key,
+        }
+
+    def client(self, **kwargs: Any) -> Client:
+        """A :class:`Client` served in-process; keyword arguments override or add to its settings."""
+        return Client(http_client=httpx.Client(transport=self.transport), **(self.client_config() | kwargs))
+
+    def async_client(self, **kwargs: Any) -> AsyncClient:
+        """An :class:`AsyncClient` served in-process; keyword arguments override or add to its settings."""
+        return AsyncClient(http_client=httpx.AsyncClient(transport=self.transport), **(self.client_config() | kwargs))
+
+    @contextlib.contextmanager
+    def serve(self, port: int = 0, host: str = "127.0.0.1") -> Generator[str]:
+        """Serve on a loopback port (0 picks a free one) while the block runs; yields the endpoint URL."""
+        server = make_server(self._protocol, port, host)
+        thread = serve_in_thread(server)
+        try:
+            yield f"http://{host}:{server.server_address[1]}"
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join()
+
+    # --- data -------------------------------------------------------------------------
+
+    def add_image_set(
+        self,
+        *,
+        patient: Mapping[str, Any] | None = None,
+        study: Mapping[str, Any] | None = None,
+        series: Sequence[Mapping[str, Any]] | None = None,
+        instances: int = 1,
+        frames: int = 1,
+        is_primary: bool = True,
+        created_at: float | None = None,
+    ) -> str:
+        """Add an image set with these DICOM values (UIDs left out are generated); returns its id.
+
+        ``series`` holds one mapping of DICOM values per series; each series gets
+        ``instances`` instances of ``frames`` image frames.
+        """
+        with self._protocol.lock:
+            image_set_id = self._store.new_id()
+            document = docs.build_document(
+                self._rng,
+                datastore_id=self.datastore_id,
+                image_set_id=image_set_id,
+                patient=patient or {},
+                study=study or {},
+                series=series or [],
+                instances=instances,
+                frames=frames,
+            )
+            stamp = self._store.now() if created_at is None else created_at
+            self._store.add(document, created_at=stamp, is_primary=is_primary)
+            return image_set_id
+
+    def seed_image_sets(self, count: int) -> list[str]:
+        """Add ``count`` synthetic image sets (the same ones for the same seed); returns their ids."""
+        ids: list[str] = []
+        for _ in range(count):
+            self._seeded += 1
+            patient, study, series = docs.synthetic_values(self._rng, self._seeded)
+            created_at = _SEED_EPOCH + 3600 * self._seeded
+            ids.append(self.add_image_set(patient=patient, study=study, series=series, created_at=created_at))
+        return ids
+
+    # --- behaviour --------------------------------------------------------------------
+
+    @property
+    def state_delay(self) -> float:
+        """Seconds (of the clock) an image set stays LOCKED after an update or copy."""
+        return self._store.state_delay
+
+    @state_delay.setter
+    def state_delay(self, seconds: float) -> None:
+        self._store.state_delay = seconds
+
+    def fail_next(
+        self,
+        operation: str | None,
+        *,
+        times: int = 1,
+        status: int = 500,
+        code: str = "InternalServerException",
+        message: str = "injected failure",
+    ) -> None:
+        """Answer the next ``times`` calls of ``operation`` (None: of any) with this error."""
+        if operation is not None and operation not in OPERATIONS:
+            raise ValueError(f"operation must be one of {', '.join(OPERATIONS)} or None")
+        if isinstance(times, bool) or times < 1:
+            raise ValueError("times must be a whole number of at least 1")
+        with self._protocol.lock:
+            self._protocol.faults.append(Fault(operation, times, status, code, message))
+
+    def throttle_next(self, operation: str | None, *, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``operation`` with 429 ThrottlingException."""
+        self.fail_next(operation, times=times, status=429, code="ThrottlingException", message="Rate exceeded")
+
+    def delay_responses(self, seconds: float, *, operation: str | None = None) -> None:
+        """Wait ``seconds`` (real time) before answering calls of ``operation`` (None: of all); 0 stops."""
+        with self._protocol.lock:
+            self._protocol.delays[operation] = seconds

@@ -1,0 +1,181 @@
+"""Error responses and unreadable responses become typed SDK errors."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import httpx
+import pytest
+import respx
+
+import healthimaging_client as hic
+from healthimaging_client import errors
+from healthimaging_client._operations import service_error
+
+from .conftest import DATASTORE_ID, IMAGE_SET_ID, Harness
+
+DOCUMENTED = [
+    (400, "ValidationException", hic.ValidationException),
+    (402, "ServiceQuotaExceededException", hic.ServiceQuotaExceededException),
+    (403, "AccessDeniedException", hic.AccessDeniedException),
+    (404, "ResourceNotFoundException", hic.ResourceNotFoundException),
+    (409, "ConflictException", hic.ConflictException),
+    (429, "ThrottlingException", hic.ThrottlingException),
+    (500, "InternalServerException", hic.InternalServerException),
+]
+
+
+@pytest.mark.parametrize(("status", "code", "cls"), DOCUMENTED)
+def test_documented_codes_map_to_their_class(sdk: Harness, status: int, code: str, cls: type[hic.ServiceError]) -> None:
+    response = httpx.Response(
+        status,
+        headers={
+            "x-amzn-ErrorType": f"{code}:http://internal.amazon.com/coral/com.amazonaws.x/",
+            "x-amzn-RequestId": "rid-1",
+        },
+        json={"message": "the service says why"},
+    )
+    with respx.mock() as mock:
+        route = mock.post(url__regex=".*").mock(return_value=response)
+        with pytest.raises(cls) as caught:
+            sdk.run(
+                sdk.client(retry=hic.RetryConfig(max_attempts=1)).list_image_set_versions(DATASTORE_ID, IMAGE_SET_ID)
+            )
+    assert route.call_count == 1
+    error = caught.value
+    assert type(error) is cls
+    assert (error.status_code, error.code, error.request_id) == (status, code, "rid-1")
+    assert error.message == "the service says why"
+    assert error.operation == "ListImageSetVersions"
+    text = str(error)
+    assert "ListImageSetVersions" in text and code in text and "rid-1" in text and str(status) in text
+
+
+def test_code_from_the_header_wins_over_status_and_body() -> None:
+    error = service_error(
+        "SearchImageSets",
+        400,
+        {"x-amzn-errortype": "aws.protocols#ConflictException"},
+        b'{"__type": "ValidationException", "Message": "capital M"}',
+    )
+    assert type(error) is hic.ConflictException
+    assert error.message == "capital M"
+
+
+@pytest.mark.parametrize("key", ["code", "Code", "__type"])
+def test_code_from_the_body_when_the_header_is_absent(key: str) -> None:
+    body = json.dumps({key: "com.amazonaws.medicalimaging#ResourceNotFoundException", "message": "gone"}).encode()
+    error = service_error("GetImageSetMetadata", 404, {}, body)
+    assert type(error) is hic.ResourceNotFoundException
+    assert error.code == "ResourceNotFoundException"
+
+
+def test_an_unknown_code_is_chosen_by_status() -> None:
+    known_status = service_error("CopyImageSet", 429, {"x-amzn-errortype": "SlowDownPleaseException"}, b"{}")
+    assert type(known_status) is hic.ThrottlingException
+    assert known_status.code == "SlowDownPleaseException"
+    future = service_error("CopyImageSet", 406, {"x-amzn-errortype": "NotAcceptableException"}, b"{}")
+    assert type(future) is hic.ServiceError
+    assert (future.code, future.status_code) == ("NotAcceptableException", 406)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "cls", "code"),
+    [
+        (502, b"<html><body><h1>502 Bad Gateway</h1></body></html>", hic.ServiceError, "HTTP502"),
+        (500, b"", hic.InternalServerException, "InternalServerException"),
+        (403, b"not json {", hic.AccessDeniedException, "AccessDeniedException"),
+        (404, b"[1, 2]", hic.ResourceNotFoundException, "ResourceNotFoundException"),
+    ],
+)
+def test_html_empty_and_odd_error_bodies_still_give_typed_errors(
+    status: int, body: bytes, cls: type[hic.ServiceError], code: str
+) -> None:
+    error = service_error("SearchImageSets", status, {"x-amzn-requestid": "r"}, body)
+    assert type(error) is cls
+    assert error.code == code
+    assert error.message == ""
+    assert "html" not in str(error).lower()
+
+
+def test_retry_after_headers_are_read() -> None:
+    assert service_error("X", 429, {"retry-after": "3"}, b"").retry_after == 3.0
+    assert service_error("X", 429, {"x-amz-retry-after": "1500"}, b"").retry_after == 1.5
+    assert service_error("X", 429, {"retry-after": "Wed, 21 Oct 2015 07:28:00 GMT"}, b"").retry_after is None
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        httpx.Response(200, content=b"{not json"),
+        httpx.Response(200, content=b"[]"),
+        httpx.Response(200, json={"imageSetsMetadataSummaries": [{"version": 1}]}),
+        httpx.Response(200, json={"imageSetsMetadataSummaries": [{"imageSetId": 5}]}),
+        httpx.Response(200, json={"imageSetsMetadataSummaries": [{"imageSetId": "a", "createdAt": "yesterday"}]}),
+        httpx.Response(200, json={}),
+    ],
+    ids=["bad-json", "array", "missing-required", "wrong-type", "bad-timestamp", "missing-list"],
+)
+def test_unreadable_success_bodies_raise_invalid_response(sdk: Harness, response: httpx.Response) -> None:
+    with respx.mock() as mock:
+        mock.post(url__regex=".*").mock(return_value=response)
+        with pytest.raises(hic.InvalidResponseError) as caught:
+            sdk.run(sdk.client().search_image_sets(DATASTORE_ID))
+    assert caught.value.operation == "SearchImageSets"
+    assert caught.value.__cause__ is None and caught.value.__context__ is not None
+
+
+def test_corrupt_gzip_metadata_raises_invalid_response(sdk: Harness) -> None:
+    corrupt = gzip.compress(b'{"SchemaVersion": "1.1"}')[:-6] + b"garbage"
+    with respx.mock() as mock:
+        mock.post(url__regex=".*").mock(
+            return_value=httpx.Response(200, stream=httpx.ByteStream(corrupt), headers={"Content-Encoding": "gzip"})
+        )
+        with pytest.raises(hic.InvalidResponseError):
+            sdk.run(sdk.client().get_image_set_metadata(DATASTORE_ID, IMAGE_SET_ID))
+
+
+def test_gzip_metadata_is_decoded(sdk: Harness) -> None:
+    document = {"SchemaVersion": "1.1", "DatastoreID": DATASTORE_ID, "ImageSetID": IMAGE_SET_ID, "Patient": {}}
+    body = gzip.compress(json.dumps(document).encode())
+    with respx.mock() as mock:
+        mock.post(url__regex=".*").mock(
+            return_value=httpx.Response(
+                200,
+                stream=httpx.ByteStream(body),
+                headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+            )
+        )
+        metadata = sdk.run(sdk.client().get_image_set_metadata(DATASTORE_ID, IMAGE_SET_ID))
+    assert isinstance(metadata, hic.ImageSetMetadata)
+    assert metadata.to_dict() == document
+
+
+@pytest.mark.parametrize(
+    ("exc", "cls"),
+    [
+        (httpx.ConnectError("refused"), hic.ConnectError),
+        (httpx.ConnectTimeout("slow"), hic.TimeoutError),
+        (httpx.ReadTimeout("slow"), hic.TimeoutError),
+        (httpx.RemoteProtocolError("cut short"), hic.TransportError),
+        (httpx.ReadError("reset"), hic.TransportError),
+    ],
+)
+def test_transport_failures_raise_sdk_errors_with_the_httpx_error_chained(
+    sdk: Harness, exc: httpx.HTTPError, cls: type[hic.HealthImagingError]
+) -> None:
+    with respx.mock() as mock:
+        route = mock.post(url__regex=".*").mock(side_effect=exc)
+        with pytest.raises(cls) as caught:
+            sdk.run(sdk.client().list_image_set_versions(DATASTORE_ID, IMAGE_SET_ID))
+    assert caught.value.__cause__ is exc
+    assert caught.value.attempts == route.call_count == 3
+
+
+def test_every_error_class_derives_from_the_base() -> None:
+    for name in errors.__all__:
+        cls = getattr(errors, name)
+        assert issubclass(cls, hic.HealthImagingError)
+        assert getattr(hic, name) is cls
+    assert issubclass(hic.ParamValidationError, ValueError)
