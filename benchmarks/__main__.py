@@ -225,6 +225,8 @@ def main(argv: list[str] | None = None) -> None:
     modules = {"ours": "healthimaging_client", "boto3": "boto3", "aioboto3": "aioboto3", "capo": "capo_medical_imaging"}
     sync_sdks, missing = _available(["ours", "boto3", "capo"], modules)
     async_sdks, missing_async = _available(["ours", "aioboto3", "capo"], modules)
+    if "ours" in async_sdks:
+        async_sdks.insert(1, "ours-httpx")
     notes = sorted(set(missing + missing_async))
     server = Server()
     try:

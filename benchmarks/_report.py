@@ -31,7 +31,7 @@ def render(
     notes: list[str],
 ) -> str:
     sync = [sdk for sdk in ("ours", "boto3", "capo") if sdk in cold]
-    asyncs = sorted({key[0] for key in fan_out}, key=["ours", "aioboto3", "capo"].index)
+    asyncs = sorted({key[0] for key in fan_out}, key=["ours", "ours-httpx", "aioboto3", "capo"].index)
     peers = [sdk for sdk in sync if sdk != "ours"]
     out = [
         "# Performance",

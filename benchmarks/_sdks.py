@@ -94,6 +94,21 @@ def ours_async_client(endpoint: str, concurrency: int) -> Any:
     )
 
 
+def ours_httpx_async_client(endpoint: str, concurrency: int) -> Any:
+    """AsyncClient on httpx's own async transport, the alternative to the default (aiohttp-backed) one."""
+    import httpx
+
+    import healthimaging_client as hic
+
+    return hic.AsyncClient(
+        region_name=REGION,
+        endpoint_url=endpoint,
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+        http_client=httpx.AsyncClient(timeout=60.0),
+    )
+
+
 def ours_async_ops(client: Any) -> AsyncOps:
     return {
         "GetImageSetMetadata": lambda: client.get_image_set_metadata(DATASTORE_ID, IMAGE_SET_ID),
@@ -276,6 +291,7 @@ SYNC = {
 }
 ASYNC = {
     "ours": (ours_async_client, ours_async_ops),
+    "ours-httpx": (ours_httpx_async_client, ours_async_ops),
     "aioboto3": (Aioboto3Client, aioboto3_async_ops),
     "capo": (capo_async_client, capo_async_ops),
 }

@@ -420,7 +420,9 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
     _credentials_lock: asyncio.Lock | None = None
 
     def _default_http(self, limits: httpx.Limits | None) -> httpx.AsyncClient:
-        return httpx.AsyncClient(timeout=self._timeout, limits=limits or httpx.Limits())
+        from ._aiohttp_transport import Transport  # aiohttp loads only when an AsyncClient is made
+
+        return httpx.AsyncClient(timeout=self._timeout, transport=Transport(limits=limits or httpx.Limits()))
 
     async def __aenter__(self) -> Self:
         return self

@@ -12,8 +12,13 @@ from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+import respx.mocks
 
 import healthimaging_client as hic
+
+# respx intercepts at the httpx client, not inside httpcore: AsyncClient's default transport
+# is aiohttp-backed (httpx-aiohttp), which httpcore-level mocking would never see.
+respx.mocks.DEFAULT_MOCKER = respx.mocks.HTTPXMocker.name
 
 REGION = "us-east-1"
 ACCESS_KEY = "AKIDEXAMPLEFAKE00001"
