@@ -225,6 +225,14 @@ def _strict_bool(value: Any, _: Any) -> bool:
     return value
 
 
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and tp in WIRE_NAMES
+
+
+def _renames(cls: type) -> dict[str, Any]:
+    return {field: override(rename=wire) for field, wire in WIRE_NAMES[cls].items()}
+
+
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=False)
     conv.register_structure_hook(datetime, _datetime_from_wire)
@@ -236,13 +244,16 @@ def _make_converter() -> cattrs.Converter:
     conv.register_unstructure_hook(enum.Enum, lambda e: e.value)
     conv.register_structure_hook_factory(lambda t: _lenient_enum_of(t) is not None, _lenient_enum_hook)
     conv.register_unstructure_hook_func(lambda t: _lenient_enum_of(t) is not None, _enum_value)
-    for cls, names in WIRE_NAMES.items():
-        renames = {field: override(rename=wire) for field, wire in names.items()}
-        conv.register_structure_hook(cls, make_dict_structure_fn(cls, conv, **renames))  # type: ignore[arg-type]
-        conv.register_unstructure_hook(
-            cls,
-            make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True, **renames),  # type: ignore[arg-type]
-        )
+
+    # Hooks are generated on first use of each class, not at import: a call pays only for the models it touches.
+    def structure_fn(cls: type[Any]) -> Callable[[Any, Any], Any]:
+        return make_dict_structure_fn(cls, conv, **_renames(cls))
+
+    def unstructure_fn(cls: type[Any]) -> Callable[[Any], Any]:
+        return make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True, **_renames(cls))
+
+    conv.register_structure_hook_factory(_is_model, structure_fn)
+    conv.register_unstructure_hook_factory(_is_model, unstructure_fn)
     return conv
 
 
