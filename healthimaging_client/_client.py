@@ -31,7 +31,7 @@ from . import models as m
 from ._endpoints import configured_endpoint, resolve_endpoint
 from ._pagination import Page, Paginator
 from ._retry import RetryConfig, RetryPolicy
-from ._signing import Signer
+from ._signing import Signer, new_session
 from ._validation import positive_int
 from ._version import __version__
 from .metadata import ImageSetMetadata
@@ -95,14 +95,16 @@ class _BaseClient(Generic[HttpT]):
         limits: httpx.Limits | None = None,
         http_client: HttpT | None = None,
     ) -> None:
-        import botocore.session
         from botocore.credentials import Credentials
 
         if botocore_session is not None and profile_name is not None:
             raise errors.ParamValidationError(["profile_name: pass it or botocore_session, not both"])
-        session = botocore_session or botocore.session.Session(profile=profile_name)
+        # botocore.session is slow to import: only made when the region or the credentials must come from it.
+        session = botocore_session
+        if not region_name or aws_access_key_id is None:
+            session = session or new_session(profile_name)
         # boto3's chain (AWS_DEFAULT_REGION, then the profile), then AWS_REGION as the other AWS SDKs read it.
-        region = region_name or session.get_config_variable("region") or os.environ.get("AWS_REGION")
+        region = region_name or (session and session.get_config_variable("region")) or os.environ.get("AWS_REGION")
         if not region:
             raise errors.ParamValidationError(
                 ["region_name: none given or configured (pass region_name, set AWS_DEFAULT_REGION, or use a profile)"]
@@ -123,7 +125,7 @@ class _BaseClient(Generic[HttpT]):
             use_fips_endpoint=use_fips_endpoint,
             use_dualstack_endpoint=use_dualstack_endpoint,
         )
-        self._signer = Signer(session, region, explicit)
+        self._signer = Signer(session, region, explicit, profile_name=profile_name)
         self._retry = RetryPolicy(retry or RetryConfig())
         if timeout is NOT_GIVEN:
             timeout = http_client.timeout if http_client is not None else DEFAULT_TIMEOUT
