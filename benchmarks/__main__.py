@@ -222,8 +222,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--output", default=os.path.join(ROOT, "docs", "performance.md"))
     args = parser.parse_args(argv)
     os.environ.update(ISOLATED_ENV)
-    modules = {"ours": "healthimaging_client", "boto3": "boto3", "aioboto3": "aioboto3", "capo": "capo_medical_imaging"}
-    sync_sdks, missing = _available(["ours", "boto3", "capo"], modules)
+    modules = {
+        "ours": "healthimaging_client",
+        "boto3": "boto3",
+        "aioboto3": "aioboto3",
+        "capo": "capo_medical_imaging",
+        "floor": "httpx",
+    }
+    sync_sdks, missing = _available(["ours", "boto3", "capo", "floor"], modules)
     async_sdks, missing_async = _available(["ours", "aioboto3", "capo"], modules)
     if "ours" in async_sdks:
         async_sdks.insert(1, "ours-httpx")

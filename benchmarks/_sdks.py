@@ -116,6 +116,61 @@ def ours_async_ops(client: Any) -> AsyncOps:
     }
 
 
+# --- the floor: this stack with nothing on top ------------------------------------
+
+
+class Floor:
+    """What any SDK built on httpx and botocore's signer must spend: sign, send, parse JSON.
+
+    No validation, no models, no retries: a lower bound for ours, not an SDK.
+    """
+
+    def __init__(self, endpoint: str) -> None:
+        import httpx
+        from botocore.credentials import ReadOnlyCredentials
+
+        self._endpoint = endpoint
+        self._credentials = ReadOnlyCredentials(ACCESS_KEY, SECRET_KEY, None)
+        self._http = httpx.Client()
+
+    def call(self, path: str, query: str = "", body: bytes | None = None) -> Any:
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+
+        url = f"{self._endpoint}/datastore/{DATASTORE_ID}{path}" + (f"?{query}" if query else "")
+        headers = {"Content-Type": "application/json"} if body is not None else {}
+        request = AWSRequest(method="POST", url=url, headers=headers, data=body or b"")
+        SigV4Auth(self._credentials, "medical-imaging", REGION).add_auth(request)
+        return json.loads(self._http.post(url, headers=dict(request.headers.items()), content=body or b"").content)
+
+
+def floor_ops(floor: Floor) -> Ops:
+    search = json.dumps({"filters": [{"values": [{"DICOMPatientId": PATIENT_ID}], "operator": "EQUAL"}]}).encode()
+    update = json.dumps({"DICOMUpdates": {"updatableAttributes": "eyJTY2hlbWFWZXJzaW9uIjogMS4xfQ=="}}).encode()
+    copy = json.dumps({"sourceImageSet": {"latestVersionId": "5"}}).encode()
+    image_set = f"/imageSet/{IMAGE_SET_ID}"
+    return {
+        "SearchImageSets": lambda: floor.call("/searchImageSets", f"maxResults={SEARCH_CALL_PAGE}", search),
+        "GetImageSetMetadata": lambda: floor.call(f"{image_set}/getImageSetMetadata"),
+        "ListImageSetVersions": lambda: floor.call(f"{image_set}/listImageSetVersions"),
+        "UpdateImageSetMetadata": lambda: floor.call(f"{image_set}/updateImageSetMetadata", "latestVersion=5", update),
+        "CopyImageSet": lambda: floor.call(f"{image_set}/copyImageSet", "", copy),
+    }
+
+
+def floor_paginate(floor: Floor, page_size: int) -> int:
+    from urllib.parse import quote
+
+    count, token = 0, None
+    while True:
+        query = f"maxResults={page_size}" + (f"&nextToken={quote(token, safe='')}" if token else "")
+        page = floor.call("/searchImageSets", query, b"{}")
+        count += len(page["imageSetsMetadataSummaries"])
+        token = page.get("nextToken")
+        if not token:
+            return count
+
+
 # --- boto3 ------------------------------------------------------------------------
 
 
@@ -288,6 +343,7 @@ SYNC = {
     "ours": (ours_client, ours_ops, ours_paginate),
     "boto3": (boto3_client, boto3_ops, boto3_paginate),
     "capo": (capo_client, capo_ops, capo_paginate),
+    "floor": (Floor, floor_ops, floor_paginate),
 }
 ASYNC = {
     "ours": (ours_async_client, ours_async_ops),
