@@ -13,7 +13,6 @@ modules it calls, so the two clients cannot drift apart.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import logging
 import os
@@ -37,6 +36,8 @@ from ._version import __version__
 from .metadata import ImageSetMetadata
 
 if TYPE_CHECKING:
+    import asyncio
+
     import botocore.session
     from botocore.credentials import ReadOnlyCredentials
 
@@ -443,6 +444,8 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         """Current credentials; resolving or refreshing them runs in a worker thread."""
         if not self._signer.needs_io():
             return self._signer.credentials()
+        import asyncio  # here, not at the top: the sync client never loads asyncio
+
         if self._credentials_lock is None:
             self._credentials_lock = asyncio.Lock()
         async with self._credentials_lock:
@@ -628,6 +631,8 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         failure does not stop the others. Leaving the loop early cancels what
         is still in flight.
         """
+        import asyncio
+
         positive_int("concurrency", concurrency)
         pending_ids = iter(image_set_ids)
         running: dict[asyncio.Task[ImageSetMetadata], str] = {}
