@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from importlib import metadata
 from typing import Any
 
-from . import _report, _responses, _sdks
+from . import _profile, _report, _responses, _sdks
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 #: No AWS files or instance metadata: every SDK sees only the fake credentials it is given.
@@ -59,14 +59,16 @@ class Server:
         self._process.wait()
 
 
-def _measure(server: Server, fn: Callable[[], object], n: int) -> tuple[float, float]:
-    """(CPU seconds, wall seconds) per call of ``fn`` over ``n`` calls."""
+def _measure(server: Server, fn: Callable[[], object], n: int, budget: float = 2.0) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) per call of ``fn`` over ``n`` calls, or fewer if they take over ``budget`` s."""
     with server.watch():
         cpu, wall = time.process_time(), time.perf_counter()
-        for _ in range(n):
+        done = 0
+        while done < n and (done < 10 or time.perf_counter() - wall < budget):
             fn()
+            done += 1
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    return cpu / n, wall / n
+    return cpu / done, wall / done
 
 
 def _median(samples: dict[Any, list[float]]) -> dict[Any, float]:
@@ -169,6 +171,22 @@ def fan_out(server: Server, sdks: list[str], reps: int, calls: int) -> dict[tupl
     return {key: (rate_m[key], cpu_m[key]) for key in rate_m}
 
 
+def profiles(server: Server) -> dict[str, dict[str, float]]:
+    """Where our SDK's client CPU goes, per package (cProfile), for the runs the targets are about."""
+    client = _sdks.ours_client(server.endpoint)
+    ops = _sdks.ours_ops(client)
+    out: dict[str, dict[str, float]] = {}
+    for operation in ("GetImageSetMetadata", "SearchImageSets"):
+        fn = ops[operation]
+        out[operation] = _profile.shares(lambda fn=fn: [fn() for _ in range(500)])
+    out["pagination"] = _profile.shares(lambda: _sdks.ours_paginate(client, 50))
+    out["async GetImageSetMetadata, 32 tasks"] = _profile.shares(
+        lambda: asyncio.run(_fan_out("ours", server.endpoint, "GetImageSetMetadata", 32, 1500))
+    )
+    client.close()
+    return out
+
+
 def _available(names: list[str], modules: dict[str, str]) -> tuple[list[str], list[str]]:
     found, missing = [], []
     for name in names:
@@ -245,6 +263,8 @@ def main(argv: list[str] | None = None) -> None:
         print("async fan-out ...", file=sys.stderr)
         fan = fan_out(server, async_sdks, max(3, args.reps // 2), args.async_calls)
         busiest = server.busiest
+        print("profiles ...", file=sys.stderr)
+        profiled = profiles(server)
     finally:
         server.close()
     command = " ".join(["python -m benchmarks", *(sys.argv[1:] if argv is None else argv)])
@@ -256,6 +276,7 @@ def main(argv: list[str] | None = None) -> None:
         pagination=pages,
         fan_out=fan,
         server_busiest=busiest,
+        profiles=profiled,
         notes=notes,
     )
     print(text)
