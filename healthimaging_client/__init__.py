@@ -1,6 +1,7 @@
 """A typed Python SDK for AWS HealthImaging's image-set operations."""
 
 from ._client import AsyncClient, Client
+from ._pacing import RateLimit
 from ._pagination import Page
 from ._retry import RetryConfig
 from ._version import __version__
@@ -76,6 +77,7 @@ __all__ = [
     "Page",
     "PaginationError",
     "ParamValidationError",
+    "RateLimit",
     "ResourceNotFoundException",
     "RetryConfig",
     "SearchByAttributeValue",

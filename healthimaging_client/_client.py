@@ -13,8 +13,8 @@ modules it calls, so the two clients cannot drift apart.
 
 from __future__ import annotations
 
+import builtins
 import copy
-import logging
 import os
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
@@ -24,10 +24,11 @@ from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 import httpx
 import tenacity
 
+from . import _logging, errors
 from . import _operations as ops
-from . import errors
 from . import models as m
 from ._endpoints import configured_endpoint, resolve_endpoint
+from ._pacing import Pacer, RateLimit
 from ._pagination import Page, Paginator
 from ._retry import RetryConfig, RetryPolicy
 from ._signing import Signer, new_session
@@ -45,8 +46,6 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
 
-logger = logging.getLogger("healthimaging_client")
-
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 USER_AGENT = f"healthimaging-client/{__version__}"
 
@@ -62,16 +61,31 @@ SearchPage = Page[m.ImageSetsMetadataSummary, m.SearchImageSetsOutput]
 VersionsPage = Page[m.ImageSetProperties, m.ListImageSetVersionsOutput]
 
 
-def _transport_error(call: ops.Call[Any], exc: httpx.HTTPError) -> errors.HealthImagingError:
-    """The SDK error for an httpx failure; the caller chains the original."""
+def _transport_error(call: ops.Call[Any], exc: Exception, attempt: int, started: float) -> errors.HealthImagingError:
+    """The SDK error for whatever sending raised (logged here); the caller chains the original.
+
+    This is the one boundary where transport failures become typed errors:
+    httpx's own, and those httpx-aiohttp lets through unmapped (a malformed
+    status line or header raises ``aiohttp.ClientResponseError``).
+    """
+    _logging.log_transport_failure(call.operation, exc, attempt, time.perf_counter() - started)
     name = type(exc).__name__
     if isinstance(exc, httpx.TimeoutException):
-        return errors.TimeoutError(f"timed out ({name})", operation=call.operation)
-    if isinstance(exc, httpx.ConnectError):
+        if _timed_out(exc):
+            return errors.TimeoutError(f"timed out ({name})", operation=call.operation)
+        name = type(exc.__cause__).__name__
+    elif isinstance(exc, httpx.ConnectError):
         return errors.ConnectError(f"could not connect ({name})", operation=call.operation)
-    if isinstance(exc, httpx.DecodingError):
+    elif isinstance(exc, httpx.DecodingError):
         return errors.InvalidResponseError("the response body could not be decoded", operation=call.operation)
     return errors.TransportError(f"the exchange failed ({name})", operation=call.operation)
+
+
+def _timed_out(exc: httpx.TimeoutException) -> bool:
+    """Whether a timeout really was one: httpx-aiohttp reports every aiohttp connection
+    failure (a reset, a server hanging up) as ``ConnectTimeout``; of those, only aiohttp's own timeouts count."""
+    cause = exc.__cause__
+    return not type(cause).__module__.startswith("aiohttp.") or isinstance(cause, builtins.TimeoutError)
 
 
 class _BaseClient(Generic[HttpT]):
@@ -93,9 +107,12 @@ class _BaseClient(Generic[HttpT]):
         use_dualstack_endpoint: bool = False,
         timeout: float | httpx.Timeout | None = NOT_GIVEN,
         retry: RetryConfig | None = None,
+        rate_limits: Mapping[str, RateLimit] | None = None,
         limits: httpx.Limits | None = None,
         http_client: HttpT | None = None,
+        log_bodies: bool = False,
     ) -> None:
+        """``log_bodies=True`` logs request and response bodies, which are patient data (see ``_logging``)."""
         from botocore.credentials import Credentials
 
         if botocore_session is not None and profile_name is not None:
@@ -128,11 +145,15 @@ class _BaseClient(Generic[HttpT]):
         )
         self._signer = Signer(session, region, explicit, profile_name=profile_name)
         self._retry = RetryPolicy(retry or RetryConfig())
+        self._pacer = Pacer(rate_limits) if rate_limits else None
         if timeout is NOT_GIVEN:
             timeout = http_client.timeout if http_client is not None else DEFAULT_TIMEOUT
         self._timeout = httpx.Timeout(timeout)
         self._owns_http = http_client is None
         self._http = http_client if http_client is not None else self._default_http(limits)
+        self._log_bodies = log_bodies
+        if log_bodies:
+            _logging.warn_body_logging()
 
     def _default_http(self, limits: httpx.Limits | None) -> HttpT:
         raise NotImplementedError
@@ -153,12 +174,16 @@ class _BaseClient(Generic[HttpT]):
         view = copy.copy(self)
         view._owns_http = False
         if retry is not None:
-            view._retry = RetryPolicy(retry)
+            view._retry = self._retry.with_config(retry)
         if timeout is not NOT_GIVEN:
             view._timeout = httpx.Timeout(timeout)
         return view
 
     # --- one attempt, minus the I/O ------------------------------------------
+
+    def _pacing_delay(self, call: ops.Call[Any]) -> float:
+        """Seconds to wait before this attempt so that the operation keeps to its rate limit (0 if none)."""
+        return self._pacer.reserve(call.operation) if self._pacer is not None else 0.0
 
     def _build_request(self, call: ops.Call[Any], credentials: ReadOnlyCredentials) -> httpx.Request:
         url = self.endpoint_url + call.path
@@ -172,14 +197,10 @@ class _BaseClient(Generic[HttpT]):
         return self._http.build_request("POST", url, headers=headers, content=call.body or b"", timeout=self._timeout)
 
     def _finish(self, call: ops.Call[T], response: httpx.Response, content: bytes, attempt: int, started: float) -> T:
-        logger.debug(
-            "%s -> HTTP %d (request id %s, attempt %d, %.1f ms)",
-            call.operation,
-            response.status_code,
-            response.headers.get("x-amzn-requestid"),
-            attempt,
-            (time.perf_counter() - started) * 1000,
-        )
+        request_id = response.headers.get("x-amzn-requestid")
+        _logging.log_response(call.operation, response.status_code, request_id, attempt, time.perf_counter() - started)
+        if self._log_bodies:
+            _logging.log_bodies(call.operation, call.body, content)
         return call.parse(response.status_code, response.headers, content)
 
     # --- paginators: state shared by both clients ------------------------------
@@ -230,6 +251,8 @@ class Client(_BaseClient[httpx.Client]):
     Region and credentials resolve through botocore's standard chain unless
     given. Pass ``http_client`` to bring your own ``httpx.Client`` (proxies,
     HTTP/2, a custom transport); a client you pass is never closed here.
+    ``retry`` says how failures are retried (:class:`RetryConfig`);
+    ``rate_limits`` paces operations client-side (:class:`RateLimit`; off by default).
     """
 
     def _default_http(self, limits: httpx.Limits | None) -> httpx.Client:
@@ -249,15 +272,17 @@ class Client(_BaseClient[httpx.Client]):
             self._http.close()
 
     def _send(self, call: ops.Call[T]) -> T:
-        for attempt in tenacity.Retrying(**self._retry.tenacity_args(call)):
+        for attempt in tenacity.Retrying(sleep=self._retry.sleep, **self._retry.tenacity_args(call)):
             with attempt:
+                if pause := self._pacing_delay(call):
+                    self._retry.sleep(pause)
                 request = self._build_request(call, self._signer.credentials())
                 started = time.perf_counter()
                 try:
                     response = self._http.send(request)
                     content = response.content  # decoding (gzip) can fail too
-                except httpx.HTTPError as exc:
-                    raise _transport_error(call, exc) from exc
+                except Exception as exc:
+                    raise _transport_error(call, exc, attempt.retry_state.attempt_number, started) from exc
                 return self._finish(call, response, content, attempt.retry_state.attempt_number, started)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
@@ -452,15 +477,17 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
             return await asyncio.to_thread(self._signer.credentials)
 
     async def _send(self, call: ops.Call[T]) -> T:
-        async for attempt in tenacity.AsyncRetrying(**self._retry.tenacity_args(call)):
+        async for attempt in tenacity.AsyncRetrying(sleep=self._retry.async_sleep, **self._retry.tenacity_args(call)):
             with attempt:
+                if pause := self._pacing_delay(call):
+                    await self._retry.async_sleep(pause)
                 request = self._build_request(call, await self._credentials())
                 started = time.perf_counter()
                 try:
                     response = await self._http.send(request)
                     content = response.content  # decoding (gzip) can fail too
-                except httpx.HTTPError as exc:
-                    raise _transport_error(call, exc) from exc
+                except Exception as exc:
+                    raise _transport_error(call, exc, attempt.retry_state.attempt_number, started) from exc
                 return self._finish(call, response, content, attempt.retry_state.attempt_number, started)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 

@@ -43,6 +43,13 @@ def resolve_endpoint(
             raise ParamValidationError(["endpoint_url: must be an http:// or https:// URL with a host"])
         if parts.query or parts.fragment:
             raise ParamValidationError(["endpoint_url: must not carry a query or a fragment"])
+        try:
+            parts.port  # noqa: B018 (parsing the port is the check)
+        except ValueError:
+            raise ParamValidationError(["endpoint_url: has a port that is not a number"]) from None
+        if parts.username is not None or parts.password is not None:
+            # httpx would turn them into Basic auth over the signature, and the client's repr would show them.
+            raise ParamValidationError(["endpoint_url: must not carry a user name or password"])
         return endpoint_url.rstrip("/")
     if not _REGION.fullmatch(region):
         raise ParamValidationError(["region_name: is not a valid AWS region name"])

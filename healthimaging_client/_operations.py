@@ -38,8 +38,9 @@ class Call(Generic[T]):
     operation: str
     path: str
     query: str
-    body: bytes | None
-    read: Callable[[bytes], T]
+    #: Patient data (search criteria, DICOM updates, copy subsets): kept out of ``repr``.
+    body: bytes | None = attrs.field(repr=lambda body: "None" if body is None else f"<{len(body)} bytes>")
+    read: Callable[[bytes], T] = attrs.field(repr=False)
     #: For writes: the version ids the request is guarded by (named in conflict errors).
     guard_versions: Mapping[str, str] | None = None
 

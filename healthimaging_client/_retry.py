@@ -3,8 +3,9 @@
 Retried: throttling (429), server faults (500, 502, 503, 504), connection
 failures, timeouts and responses cut short. Never retried: every other
 status (400, 402, 403, 404, 409), parameter validation and unreadable 2xx
-bodies. The wait is exponential backoff with full jitter, capped, or the
-server's ``Retry-After`` when it gives one (capped too).
+bodies. The wait is exponential backoff with full jitter, capped, or what
+the server asks for in ``x-amz-retry-after`` (milliseconds) or
+``Retry-After`` (seconds), capped too.
 
 Writes are guarded by ``latestVersionId``, so a retried Update or Copy can
 never apply twice; when one ends in a conflict after an attempt that may
@@ -13,9 +14,11 @@ have reached the service, the conflict says so.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
-from collections.abc import Callable
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import attrs
@@ -69,11 +72,23 @@ def _may_have_reached_service(exc: BaseException) -> bool:
 
 
 class RetryPolicy:
-    """Turns a :class:`RetryConfig` into tenacity arguments for one call."""
+    """Turns a :class:`RetryConfig` into tenacity arguments for one call.
+
+    It also holds the two functions the clients wait with (between attempts,
+    and when pacing), so that tests can replace them and never wait for real.
+    """
 
     def __init__(self, config: RetryConfig, rand: Callable[[], float] = random.random) -> None:
         self.config = config
         self._rand = rand
+        self.sleep: Callable[[float], None] = time.sleep
+        self.async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+    def with_config(self, config: RetryConfig) -> RetryPolicy:
+        """The same policy (randomness, sleep functions) with another configuration."""
+        policy = RetryPolicy(config, self._rand)
+        policy.sleep, policy.async_sleep = self.sleep, self.async_sleep
+        return policy
 
     def delay(self, attempt: int, exc: BaseException | None) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""

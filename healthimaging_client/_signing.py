@@ -42,6 +42,13 @@ def new_session(profile_name: str | None) -> botocore.session.Session:
     return botocore.session.Session(profile=profile_name)
 
 
+def _describe(exc: Exception) -> str:
+    """The exception's class, with the provider or profile botocore names (never its free text)."""
+    fields: dict[str, object] = getattr(exc, "kwargs", None) or {}
+    named = [f"{key} {fields[key]}" for key in ("provider", "profile") if isinstance(fields.get(key), str)]
+    return type(exc).__name__ + (f" ({', '.join(named)})" if named else "")
+
+
 class Signer:
     """Holds where credentials come from, and signs requests with them."""
 
@@ -85,7 +92,9 @@ class Signer:
         except CredentialsError:
             raise
         except Exception as exc:
-            raise CredentialsError(f"loading AWS credentials failed: {type(exc).__name__}") from exc
+            # Not chained: botocore's text can quote a credential process's output or a config file's
+            # contents, and a chained cause prints in every traceback. The provider and profile are safe.
+            raise CredentialsError(f"loading AWS credentials failed: {_describe(exc)}") from None
 
     def sign(
         self, url: str, headers: dict[str, str], body: bytes | None, credentials: ReadOnlyCredentials

@@ -52,6 +52,16 @@ class Problems:
             raise ParamValidationError(self.items, operation=self.operation)
 
 
+def _unicode(p: Problems, path: str, text: str) -> bool:
+    """Text must encode as UTF-8 to be sent: a lone surrogate cannot."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        p.add(path, "must be valid Unicode (it holds a lone surrogate)")
+        return False
+    return True
+
+
 def identifier(p: Problems, path: str, value: object) -> str:
     """Datastore and image set ids: 32 characters of ``[0-9a-z]``, so nothing can steer the URL."""
     if not isinstance(value, str):
@@ -137,6 +147,8 @@ def _search_value(p: Problems, path: str, value: object) -> str | None:
             p.add(where, f"must be at most {limit} characters")
         elif pattern is not None and not pattern.fullmatch(member):
             p.add(where, f"must match {pattern.pattern}")
+        else:
+            _unicode(p, where, member)
     elif name in ("created_at", "updated_at"):
         if not isinstance(member, datetime):
             p.add(where, f"expected a datetime, got {type(member).__name__}")
@@ -160,6 +172,8 @@ def _study_date_and_time(p: Problems, path: str, value: object) -> None:
             p.add(f"{path}.{name}", f"expected a string, got {type(member).__name__}")
         elif len(member) > limit:
             p.add(f"{path}.{name}", f"must be at most {limit} characters")
+        else:
+            _unicode(p, f"{path}.{name}", member)
 
 
 def vars_of(instance: Any) -> dict[str, Any]:
@@ -237,5 +251,5 @@ def copiable_attributes(p: Problems, path: str, value: str | None) -> None:
         return
     if not 1 <= len(value) <= MAX_COPIABLE_CHARS:
         p.add(path, f"must be 1 to {MAX_COPIABLE_CHARS:,} characters of JSON (got {len(value):,})")
-    else:
+    elif _unicode(p, path, value):
         _json_document(p, path, value)

@@ -164,22 +164,29 @@ def _freeze_filters(filters: Sequence[SearchFilter] | None) -> tuple[SearchFilte
 
 @attrs.frozen(kw_only=True)
 class SearchCriteria:
-    """The body of a search: up to two filters (ANDed) and a sort order."""
+    """The body of a search: up to two filters (ANDed) and a sort order.
+
+    The service model marks the whole structure sensitive, so ``repr`` masks the sort too.
+    """
 
     filters: Sequence[SearchFilter] | None = attrs.field(default=None, converter=_freeze_filters, repr=_masked)
-    sort: Sort | None = None
+    sort: Sort | None = attrs.field(default=None, repr=_masked)
 
 
 # --- update and copy input ---------------------------------------------------
 
 
 def _json_bytes(value: Mapping[str, Any] | str | bytes | None) -> bytes | None:
-    """Accept the attributes as a dict, a JSON string or JSON bytes."""
+    """Accept the attributes as a dict, a JSON string or JSON bytes.
+
+    Text that is no valid Unicode (a lone surrogate) still converts, so that validation, not
+    the constructor, reports it: the bytes are then no valid UTF-8, hence no JSON document.
+    """
     if value is None or isinstance(value, bytes):
         return value
     if isinstance(value, str):
-        return value.encode("utf-8")
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return value.encode("utf-8", "surrogatepass")
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
 @attrs.frozen(kw_only=True)

@@ -87,6 +87,8 @@ class Harness:
         for client in self.clients:
             self.run(client.aclose() if self.kind == "async" else client.close())
         if self.loop is not None:
+            # Finalize async generators that a failed read left open (as asyncio.run does).
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
             self.loop.close()
 
 
@@ -95,3 +97,15 @@ def sdk(request: pytest.FixtureRequest) -> Iterator[Harness]:
     harness = Harness(request.param)
     yield harness
     harness.close()
+
+
+def record_sleeps(client: Any) -> list[float]:
+    """Make ``client`` (and views made from it afterwards) record each wait instead of sleeping."""
+    slept: list[float] = []
+
+    async def async_sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    client._retry.sleep = slept.append
+    client._retry.async_sleep = async_sleep
+    return slept
