@@ -38,16 +38,33 @@ def _group(filename: str, function: str) -> str:
     return "stdlib, other"
 
 
+#: Stages of one call: (label, file the function is in, function name); their time includes what they call.
+STAGES = (
+    ("sign (botocore SigV4, with the stdlib it calls)", "healthimaging_client/_signing.py", "sign"),
+    ("build the httpx.Request (client.build_request)", "httpx/_client.py", "build_request"),
+    ("send and receive (httpx client, transport, socket)", "httpx/_client.py", "send"),
+    ("parse the response into models", "healthimaging_client/_operations.py", "parse"),
+)
+
+
 def shares(run: Callable[[], object]) -> dict[str, float]:
-    """Each package's share of the profiled run's own time, largest first."""
+    """Each stage's share of the profiled run (time including callees), then each package's share of own time."""
     profile = cProfile.Profile()
     profile.enable()
     run()
     profile.disable()
     stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
-    totals: dict[str, float] = {}
-    for (filename, _, function), (_, _, tottime, _, _) in stats.items():
-        group = _group(filename, function)
-        totals[group] = totals.get(group, 0.0) + tottime
-    whole = sum(totals.values()) or 1.0
-    return dict(sorted(((k, v / whole) for k, v in totals.items()), key=lambda kv: -kv[1]))
+    own: dict[str, float] = {}
+    stage: dict[str, float] = {}
+    for (filename, _, function), (_, _, tottime, cumtime, _) in stats.items():
+        group = "package: " + _group(filename, function)
+        own[group] = own.get(group, 0.0) + tottime
+        for label, path, name in STAGES:
+            if function == name and filename.endswith(path):
+                stage["stage: " + label] = stage.get("stage: " + label, 0.0) + cumtime
+    whole = sum(own.values()) or 1.0
+    ordered = [(label, stage.get("stage: " + label, 0.0)) for label, _, _ in STAGES]
+    return {
+        **{"stage: " + k: v / whole for k, v in ordered},
+        **dict(sorted(((k, v / whole) for k, v in own.items()), key=lambda kv: -kv[1])),
+    }
