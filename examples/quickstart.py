@@ -13,7 +13,6 @@ environment, profile, SSO, instance role). It only reads unless you pass --allow
 from __future__ import annotations
 
 import argparse
-import time
 
 import healthimaging_client as hic
 
@@ -33,18 +32,6 @@ def demo_emulator() -> tuple[hic.Client, str]:
             instances=3,
         )
     return local.client(), local.datastore_id
-
-
-def wait_until_active(client: hic.Client, datastore_id: str, image_set_id: str) -> hic.ImageSetProperties:
-    """Updates and copies lock an image set for a while: poll its newest version until it is unlocked."""
-    deadline = time.monotonic() + 600
-    while True:
-        newest = client.list_image_set_versions(datastore_id, image_set_id, max_results=1).image_set_properties_list[0]
-        if newest.image_set_state != hic.ImageSetState.LOCKED:
-            return newest
-        if time.monotonic() > deadline:
-            raise SystemExit(f"image set {image_set_id} is still locked after 10 minutes")
-        time.sleep(2)
 
 
 def main() -> None:
@@ -81,29 +68,30 @@ def main() -> None:
 
         # 2. Read the metadata document of the first one: Patient > Study > Series > Instances > ImageFrames.
         image_set_id = found[0].image_set_id
-        document = client.get_image_set_metadata(datastore_id, image_set_id)
-        series = document["Study"]["Series"]
-        instances = [i for s in series.values() for i in s["Instances"].values()]
-        frames = sum(len(i.get("ImageFrames", [])) for i in instances)
-        print(f"Image set {image_set_id}: {len(series)} series, {len(instances)} instances, {frames} frames")
+        metadata = client.get_image_set_metadata(datastore_id, image_set_id)
+        instances = list(metadata.iter_instances())
+        frames = list(metadata.iter_frames())
+        print(
+            f"Image set {image_set_id}: {len(metadata.study.series)} series, "
+            f"{len(instances)} instances, {len(frames)} frames"
+        )
 
         if not writes:
             print("Read-only run: pass --allow-writes to also update, revert and copy")
             return
 
         # 3. Update the patient name, then revert to the version we started from.
-        start = wait_until_active(client, datastore_id, image_set_id).version_id
-        rename = hic.DICOMUpdates(
-            updatable_attributes={"SchemaVersion": 1.1, "Patient": {"DICOM": {"PatientName": "DOE^RENAMED"}}}
-        )
+        # Updates and copies lock the image set until the service is done: wait_for_image_set polls.
+        start = client.wait_for_image_set(datastore_id, image_set_id).version_id
+        rename = hic.DICOMUpdatesBuilder().set_patient(PatientName="DOE^RENAMED")
         updated = client.update_image_set_metadata(datastore_id, image_set_id, latest_version_id=start, updates=rename)
         print(f"Updated the patient name: version {updated.latest_version_id} ({updated.image_set_workflow_status})")
-        wait_until_active(client, datastore_id, image_set_id)
+        client.wait_for_image_set(datastore_id, image_set_id)
         reverted = client.update_image_set_metadata(
             datastore_id, image_set_id, latest_version_id=updated.latest_version_id, revert_to_version_id=start
         )
         print(f"Reverted to version {start}: now version {reverted.latest_version_id}")
-        latest = wait_until_active(client, datastore_id, image_set_id)
+        latest = client.wait_for_image_set(datastore_id, image_set_id)
 
         # 4. List the versions, newest first.
         for version in client.iter_image_set_versions(datastore_id, image_set_id):
@@ -112,7 +100,7 @@ def main() -> None:
         # 5. Copy the image set into a new (non-primary) one.
         copied = client.copy_image_set(datastore_id, image_set_id, source_latest_version_id=latest.version_id)
         new_id = copied.destination_image_set_properties.image_set_id
-        wait_until_active(client, datastore_id, new_id)
+        client.wait_for_image_set(datastore_id, new_id)
         print(f"Copied into new image set {new_id}")
 
 

@@ -5,6 +5,7 @@ from ._pacing import RateLimit
 from ._pagination import Page
 from ._retry import RetryConfig
 from ._version import __version__
+from .builders import CopySubsetBuilder, DICOMUpdatesBuilder
 from .errors import (
     AccessDeniedException,
     ConflictException,
@@ -25,7 +26,7 @@ from .errors import (
     WaiterError,
     WaiterTimeoutError,
 )
-from .metadata import ImageSetMetadata
+from .metadata import ImageFrame, ImageSetMetadata, Instance, Patient, Series, Study
 from .models import (
     CopyDestinationImageSetProperties,
     CopyImageSetOutput,
@@ -59,16 +60,20 @@ __all__ = [
     "CopyDestinationImageSetProperties",
     "CopyImageSetOutput",
     "CopySourceImageSetProperties",
+    "CopySubsetBuilder",
     "CredentialsError",
     "DICOMStudyDateAndTime",
     "DICOMTags",
     "DICOMUpdates",
+    "DICOMUpdatesBuilder",
     "HealthImagingError",
+    "ImageFrame",
     "ImageSetMetadata",
     "ImageSetProperties",
     "ImageSetState",
     "ImageSetWorkflowStatus",
     "ImageSetsMetadataSummary",
+    "Instance",
     "InternalServerException",
     "InvalidResponseError",
     "ListImageSetVersionsOutput",
@@ -77,18 +82,21 @@ __all__ = [
     "Page",
     "PaginationError",
     "ParamValidationError",
+    "Patient",
     "RateLimit",
     "ResourceNotFoundException",
     "RetryConfig",
     "SearchByAttributeValue",
     "SearchFilter",
     "SearchImageSetsOutput",
+    "Series",
     "ServiceError",
     "ServiceQuotaExceededException",
     "Sort",
     "SortField",
     "SortOrder",
     "StorageTier",
+    "Study",
     "ThrottlingException",
     "TimeoutError",
     "TransportError",

@@ -6,6 +6,7 @@ How one call runs::
            -> for each attempt (tenacity, policy in _retry):
                   sign the request afresh (_signing), send it (the only I/O),
                   Call.parse(status, headers, body) -> output or typed error
+                  (a download streams a successful body to a consumer instead)
 
 Everything but "send" and "sleep" lives in :class:`_BaseClient` and the
 modules it calls, so the two clients cannot drift apart.
@@ -13,11 +14,13 @@ modules it calls, so the two clients cannot drift apart.
 
 from __future__ import annotations
 
+import asyncio
 import builtins
+import contextlib
 import copy
 import os
 import time
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
@@ -27,6 +30,7 @@ import tenacity
 from . import _logging, errors
 from . import _operations as ops
 from . import models as m
+from ._download import MetadataFile
 from ._endpoints import configured_endpoint, resolve_endpoint
 from ._pacing import Pacer, RateLimit
 from ._pagination import Page, Paginator
@@ -34,11 +38,10 @@ from ._retry import RetryConfig, RetryPolicy
 from ._signing import Signer, new_session
 from ._validation import positive_int
 from ._version import __version__
+from ._waiter import ImageSetWaiter
 from .metadata import ImageSetMetadata
 
 if TYPE_CHECKING:
-    import asyncio
-
     import botocore.session
     from botocore.credentials import ReadOnlyCredentials
 
@@ -47,6 +50,8 @@ T = TypeVar("T")
 HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+DEFAULT_WAIT_TIMEOUT = 600.0
+DEFAULT_POLL_INTERVAL = 5.0
 USER_AGENT = f"healthimaging-client/{__version__}"
 
 
@@ -92,6 +97,8 @@ class _BaseClient(Generic[HttpT]):
     """Configuration, signing, request building and response handling shared by both clients."""
 
     _http: HttpT
+    #: The clock of waits (tests give a fake one to an instance).
+    _clock: Callable[[], float] = staticmethod(time.monotonic)
 
     def __init__(
         self,
@@ -196,12 +203,44 @@ class _BaseClient(Generic[HttpT]):
         headers["User-Agent"] = USER_AGENT
         return self._http.build_request("POST", url, headers=headers, content=call.body or b"", timeout=self._timeout)
 
-    def _finish(self, call: ops.Call[T], response: httpx.Response, content: bytes, attempt: int, started: float) -> T:
+    def _log_response(self, call: ops.Call[Any], response: httpx.Response, attempt: int, started: float) -> None:
         request_id = response.headers.get("x-amzn-requestid")
         _logging.log_response(call.operation, response.status_code, request_id, attempt, time.perf_counter() - started)
+
+    def _finish(self, call: ops.Call[T], response: httpx.Response, content: bytes, attempt: int, started: float) -> T:
+        self._log_response(call, response, attempt, started)
         if self._log_bodies:
-            _logging.log_bodies(call.operation, call.body, content)
+            # A raw metadata body is gzip: log the JSON it holds.
+            shown = ops.decompress_metadata(content) if self._reads_raw(call, response) else content
+            _logging.log_bodies(call.operation, call.body, shown)
         return call.parse(response.status_code, response.headers, content)
+
+    @staticmethod
+    def _streams_to(response: httpx.Response, consume: object) -> bool:
+        """Whether this response's body goes to ``consume`` as a stream (only a successful one does)."""
+        return consume is not None and response.is_success
+
+    @staticmethod
+    def _reads_raw(call: ops.Call[Any], response: httpx.Response) -> bool:
+        """Whether to read the body without undoing its Content-Encoding (error bodies are always decoded)."""
+        return call.raw_body and response.is_success
+
+    def _waiter(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        version_id: int | str | None,
+        timeout: float,
+        poll_interval: float,
+    ) -> ImageSetWaiter:
+        return ImageSetWaiter(
+            datastore_id,
+            image_set_id,
+            version_id=version_id,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            clock=self._clock,
+        )
 
     # --- paginators: state shared by both clients ------------------------------
 
@@ -272,18 +311,45 @@ class Client(_BaseClient[httpx.Client]):
             self._http.close()
 
     def _send(self, call: ops.Call[T]) -> T:
+        return self._exchange(call, None)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _raw_chunks(call: ops.Call[Any], response: httpx.Response, attempt: int, started: float) -> Iterator[bytes]:
+        """The body as sent; a failure while reading it is the transport's (a consumer's own errors are not)."""
+        try:
+            yield from response.iter_raw()
+        except Exception as exc:
+            raise _transport_error(call, exc, attempt, started) from exc
+
+    def _exchange(self, call: ops.Call[Any], consume: Callable[[Iterator[bytes]], Any] | None) -> Any:
+        """Send with retries; a successful body streams (raw) to ``consume`` if given, else ``call`` parses it."""
         for attempt in tenacity.Retrying(sleep=self._retry.sleep, **self._retry.tenacity_args(call)):
             with attempt:
                 if pause := self._pacing_delay(call):
                     self._retry.sleep(pause)
                 request = self._build_request(call, self._signer.credentials())
                 started = time.perf_counter()
+                number = attempt.retry_state.attempt_number
                 try:
-                    response = self._http.send(request)
-                    content = response.content  # decoding (gzip) can fail too
+                    response = self._http.send(request, stream=True)
                 except Exception as exc:
-                    raise _transport_error(call, exc, attempt.retry_state.attempt_number, started) from exc
-                return self._finish(call, response, content, attempt.retry_state.attempt_number, started)
+                    raise _transport_error(call, exc, number, started) from exc
+                try:
+                    if self._streams_to(response, consume):
+                        assert consume is not None
+                        result = consume(self._raw_chunks(call, response, number, started))
+                        self._log_response(call, response, number, started)
+                        return result
+                    if self._reads_raw(call, response):
+                        content = b"".join(self._raw_chunks(call, response, number, started))
+                    else:
+                        try:
+                            content = response.read()  # decoding (gzip) can fail too
+                        except Exception as exc:
+                            raise _transport_error(call, exc, number, started) from exc
+                finally:
+                    response.close()
+                return self._finish(call, response, content, number, started)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     def search_image_sets(
@@ -308,6 +374,58 @@ class Client(_BaseClient[httpx.Client]):
         """The image set's metadata document (the latest version unless ``version_id`` is given)."""
         return self._send(ops.get_image_set_metadata(datastore_id, image_set_id, version_id=version_id))
 
+    def download_image_set_metadata(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        path: str | os.PathLike[str],
+        *,
+        version_id: int | str | None = None,
+        decompress: bool = True,
+    ) -> None:
+        """Stream the metadata document to ``path``: JSON, or the gzip bytes as sent with ``decompress=False``.
+
+        The body is never held in memory.
+        """
+        call = ops.get_image_set_metadata(datastore_id, image_set_id, version_id=version_id)
+
+        def consume(chunks: Iterator[bytes]) -> None:
+            file = MetadataFile(path, decompress=decompress, operation=call.operation)
+            try:
+                for chunk in chunks:
+                    file.write(chunk)
+                file.commit()
+            except BaseException:
+                file.abort()
+                raise
+
+        self._exchange(call, consume)
+
+    def wait_for_image_set(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        *,
+        version_id: int | str | None = None,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> m.ImageSetProperties:
+        """Wait until a version (the latest by default) is no longer locked by an update or copy; its properties.
+
+        Raises :class:`~healthimaging_client.WaiterError` (with the service's message) when the write
+        failed, and :class:`~healthimaging_client.WaiterTimeoutError` when ``timeout`` seconds pass.
+        """
+        waiter = self._waiter(datastore_id, image_set_id, version_id, timeout, poll_interval)
+        while True:
+            try:
+                done = waiter.accept(self._send(waiter.next_call()))
+            except errors.ThrottlingException as exc:
+                waiter.throttled(exc)
+                done = None
+            if done is not None:
+                return done
+            self._retry.sleep(waiter.delay())
+
     def list_image_set_versions(
         self,
         datastore_id: str,
@@ -327,7 +445,7 @@ class Client(_BaseClient[httpx.Client]):
         image_set_id: str,
         *,
         latest_version_id: int | str,
-        updates: m.DICOMUpdates | None = None,
+        updates: ops.UpdatesInput | None = None,
         revert_to_version_id: int | str | None = None,
         force: bool | None = None,
         include_study_image_sets: bool | None = None,
@@ -351,7 +469,7 @@ class Client(_BaseClient[httpx.Client]):
         source_image_set_id: str,
         *,
         source_latest_version_id: int | str,
-        copiable_attributes: Mapping[str, Any] | str | None = None,
+        copiable_attributes: ops.CopiableInput | None = None,
         destination_image_set_id: str | None = None,
         destination_latest_version_id: int | str | None = None,
         force: bool | None = None,
@@ -469,26 +587,58 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         """Current credentials; resolving or refreshing them runs in a worker thread."""
         if not self._signer.needs_io():
             return self._signer.credentials()
-        import asyncio  # here, not at the top: the sync client never loads asyncio
-
         if self._credentials_lock is None:
             self._credentials_lock = asyncio.Lock()
         async with self._credentials_lock:
             return await asyncio.to_thread(self._signer.credentials)
 
     async def _send(self, call: ops.Call[T]) -> T:
+        return await self._exchange(call, None)  # type: ignore[no-any-return]
+
+    @staticmethod
+    async def _raw_chunks(
+        call: ops.Call[Any], response: httpx.Response, attempt: int, started: float
+    ) -> AsyncGenerator[bytes, None]:
+        """The body as sent; a failure while reading it is the transport's (a consumer's own errors are not)."""
+        try:
+            async for chunk in response.aiter_raw():
+                yield chunk
+        except Exception as exc:
+            raise _transport_error(call, exc, attempt, started) from exc
+
+    async def _exchange(
+        self, call: ops.Call[Any], consume: Callable[[AsyncIterator[bytes]], Awaitable[Any]] | None
+    ) -> Any:
+        """Send with retries; a successful body streams (raw) to ``consume`` if given, else ``call`` parses it."""
         async for attempt in tenacity.AsyncRetrying(sleep=self._retry.async_sleep, **self._retry.tenacity_args(call)):
             with attempt:
                 if pause := self._pacing_delay(call):
                     await self._retry.async_sleep(pause)
                 request = self._build_request(call, await self._credentials())
                 started = time.perf_counter()
+                number = attempt.retry_state.attempt_number
                 try:
-                    response = await self._http.send(request)
-                    content = response.content  # decoding (gzip) can fail too
+                    response = await self._http.send(request, stream=True)
                 except Exception as exc:
-                    raise _transport_error(call, exc, attempt.retry_state.attempt_number, started) from exc
-                return self._finish(call, response, content, attempt.retry_state.attempt_number, started)
+                    raise _transport_error(call, exc, number, started) from exc
+                try:
+                    if self._streams_to(response, consume):
+                        assert consume is not None
+                        async with contextlib.aclosing(self._raw_chunks(call, response, number, started)) as chunks:
+                            result = await consume(chunks)
+                        self._log_response(call, response, number, started)
+                        return result
+                    if self._reads_raw(call, response):
+                        async with contextlib.aclosing(self._raw_chunks(call, response, number, started)) as chunks:
+                            content = b"".join([chunk async for chunk in chunks])
+                    else:
+                        try:
+                            content = await response.aread()  # decoding (gzip) can fail too
+                        except Exception as exc:
+                            raise _transport_error(call, exc, number, started) from exc
+                finally:
+                    await response.aclose()
+                return self._finish(call, response, content, number, started)
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     async def search_image_sets(
@@ -513,6 +663,58 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         """The image set's metadata document (the latest version unless ``version_id`` is given)."""
         return await self._send(ops.get_image_set_metadata(datastore_id, image_set_id, version_id=version_id))
 
+    async def download_image_set_metadata(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        path: str | os.PathLike[str],
+        *,
+        version_id: int | str | None = None,
+        decompress: bool = True,
+    ) -> None:
+        """Stream the metadata document to ``path``: JSON, or the gzip bytes as sent with ``decompress=False``.
+
+        The body is never held in memory; file writes run off the event loop.
+        """
+        call = ops.get_image_set_metadata(datastore_id, image_set_id, version_id=version_id)
+
+        async def consume(chunks: AsyncIterator[bytes]) -> None:
+            file = await asyncio.to_thread(MetadataFile, path, decompress=decompress, operation=call.operation)
+            try:
+                async for chunk in chunks:
+                    await asyncio.to_thread(file.write, chunk)
+                await asyncio.to_thread(file.commit)
+            except BaseException:
+                file.abort()
+                raise
+
+        await self._exchange(call, consume)
+
+    async def wait_for_image_set(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        *,
+        version_id: int | str | None = None,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> m.ImageSetProperties:
+        """Wait until a version (the latest by default) is no longer locked by an update or copy; its properties.
+
+        Raises :class:`~healthimaging_client.WaiterError` (with the service's message) when the write
+        failed, and :class:`~healthimaging_client.WaiterTimeoutError` when ``timeout`` seconds pass.
+        """
+        waiter = self._waiter(datastore_id, image_set_id, version_id, timeout, poll_interval)
+        while True:
+            try:
+                done = waiter.accept(await self._send(waiter.next_call()))
+            except errors.ThrottlingException as exc:
+                waiter.throttled(exc)
+                done = None
+            if done is not None:
+                return done
+            await self._retry.async_sleep(waiter.delay())
+
     async def list_image_set_versions(
         self,
         datastore_id: str,
@@ -532,7 +734,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         image_set_id: str,
         *,
         latest_version_id: int | str,
-        updates: m.DICOMUpdates | None = None,
+        updates: ops.UpdatesInput | None = None,
         revert_to_version_id: int | str | None = None,
         force: bool | None = None,
         include_study_image_sets: bool | None = None,
@@ -556,7 +758,7 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         source_image_set_id: str,
         *,
         source_latest_version_id: int | str,
-        copiable_attributes: Mapping[str, Any] | str | None = None,
+        copiable_attributes: ops.CopiableInput | None = None,
         destination_image_set_id: str | None = None,
         destination_latest_version_id: int | str | None = None,
         force: bool | None = None,
@@ -658,8 +860,6 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         failure does not stop the others. Leaving the loop early cancels what
         is still in flight.
         """
-        import asyncio
-
         positive_int("concurrency", concurrency)
         pending_ids = iter(image_set_ids)
         running: dict[asyncio.Task[ImageSetMetadata], str] = {}

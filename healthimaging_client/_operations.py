@@ -24,9 +24,16 @@ from . import _validation as v
 from . import errors
 from . import models as m
 from ._converter import converter
+from .builders import CopySubsetBuilder, DICOMUpdatesBuilder
 from .metadata import ImageSetMetadata
 
 T = TypeVar("T")
+
+#: What update_image_set_metadata takes as ``updates``: the model, a builder, or
+#: ``{"updatableAttributes": ..., "removableAttributes": ...}`` as boto3 spells it.
+UpdatesInput = m.DICOMUpdates | DICOMUpdatesBuilder | Mapping[str, Any]
+#: What copy_image_set takes as ``copiable_attributes``: a builder, a dict or JSON text.
+CopiableInput = CopySubsetBuilder | Mapping[str, Any] | str
 
 JSON_CONTENT_TYPE = "application/json"
 
@@ -43,6 +50,8 @@ class Call(Generic[T]):
     read: Callable[[bytes], T] = attrs.field(repr=False)
     #: For writes: the version ids the request is guarded by (named in conflict errors).
     guard_versions: Mapping[str, str] | None = None
+    #: Read a successful body as sent, without undoing its Content-Encoding (``read`` does it in one pass).
+    raw_body: bool = False
 
     def parse(self, status: int, headers: Mapping[str, str], content: bytes) -> T:
         """The typed output for a 2xx response; raises the typed error otherwise."""
@@ -91,7 +100,7 @@ def _json_body(value: object) -> bytes:
     return json.dumps(converter.unstructure(value), separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def _read_json(content: bytes) -> dict[str, Any]:
+def _read_json(content: bytes | str) -> dict[str, Any]:
     document: object = json.loads(content)
     if not isinstance(document, dict):
         raise TypeError("the response body is not a JSON object")
@@ -154,16 +163,39 @@ def get_image_set_metadata(
         _query([("version", version)]),
         None,
         read_metadata,
+        raw_body=True,
     )
 
 
+GZIP_MAGIC = b"\x1f\x8b"
+
+
 def decompress_metadata(content: bytes) -> bytes:
-    """The metadata JSON bytes, whether or not the transport already undid the gzip."""
-    return gzip.decompress(content) if content[:2] == b"\x1f\x8b" else content
+    """The metadata JSON bytes, whether or not the transport already undid the gzip.
+
+    One pass into a buffer sized from the gzip trailer (ISIZE, the length mod
+    2**32, capped at deflate's maximum ratio), so the output is not copied
+    from growing blocks. A length that disagrees (several gzip members, or a
+    body over 4 GiB) falls back to the general path.
+    """
+    if content[:2] != GZIP_MAGIC:
+        return content
+    hint = min(int.from_bytes(content[-4:], "little"), 1032 * len(content)) or zlib.DEF_BUF_SIZE
+    data = zlib.decompress(content, wbits=31, bufsize=hint)
+    if len(data) % 2**32 != int.from_bytes(content[-4:], "little"):
+        return gzip.decompress(content)
+    return data
+
+
+def _metadata_text(content: bytes) -> str:
+    """The document as text; the decompressed bytes are freed on return, before parsing starts."""
+    data = decompress_metadata(content)
+    return data.decode(json.detect_encoding(data), "surrogatepass")
 
 
 def read_metadata(content: bytes) -> ImageSetMetadata:
-    return ImageSetMetadata(_read_json(decompress_metadata(content)))
+    """The typed document over the decoded JSON (the views are lazy: this costs what json.loads costs)."""
+    return ImageSetMetadata(_read_json(_metadata_text(content)))
 
 
 def list_image_set_versions(
@@ -196,7 +228,7 @@ def update_image_set_metadata(
     image_set_id: str,
     *,
     latest_version_id: int | str,
-    updates: m.DICOMUpdates | None,
+    updates: UpdatesInput | None,
     revert_to_version_id: int | str | None,
     force: bool | None,
     include_study_image_sets: bool | None,
@@ -208,8 +240,11 @@ def update_image_set_metadata(
     revert = v.version_id(p, "revert_to_version_id", revert_to_version_id, required=False)
     if (updates is None) == (revert_to_version_id is None):
         p.add("updates", "pass exactly one of updates and revert_to_version_id")
+        updates = None
     elif updates is not None:
-        v.dicom_updates(p, "updates", updates)
+        updates = _as_dicom_updates(p, "updates", updates)
+        if updates is not None:
+            v.dicom_updates(p, "updates", updates)
     v.optional_bool(p, "force", force)
     v.optional_bool(p, "include_study_image_sets", include_study_image_sets)
     p.raise_if_any()
@@ -232,13 +267,42 @@ def update_image_set_metadata(
 
 _read_update = _reader(m.UpdateImageSetMetadataOutput)
 
+_BOTO3_UPDATES_KEYS = {"updatableAttributes": "updatable_attributes", "removableAttributes": "removable_attributes"}
+
+
+def _built(p: v.Problems, path: str, build: Callable[[], T]) -> T | None:
+    """What a builder builds, its problems recorded under ``path``."""
+    try:
+        return build()
+    except errors.ParamValidationError as exc:
+        for problem in exc.problems:
+            p.items.append(f"{path}.{problem}")
+        return None
+
+
+def _as_dicom_updates(p: v.Problems, path: str, value: object) -> m.DICOMUpdates | None:
+    """``updates`` as the model, whichever accepted form it came in."""
+    if isinstance(value, m.DICOMUpdates):
+        return value
+    if isinstance(value, DICOMUpdatesBuilder):
+        return _built(p, path, value.build)
+    if isinstance(value, Mapping):
+        fields = cast(Mapping[str, Any], value)
+        unknown = sorted(set(fields) - set(_BOTO3_UPDATES_KEYS))
+        if unknown:
+            p.add(path, f"unknown keys {unknown}; expected updatableAttributes and/or removableAttributes")
+            return None
+        return m.DICOMUpdates(**{_BOTO3_UPDATES_KEYS[k]: fields[k] for k in fields})
+    p.add(path, f"expected DICOMUpdates, DICOMUpdatesBuilder or a dict, got {type(value).__name__}")
+    return None
+
 
 def copy_image_set(
     datastore_id: str,
     source_image_set_id: str,
     *,
     source_latest_version_id: int | str,
-    copiable_attributes: Mapping[str, Any] | str | None,
+    copiable_attributes: CopiableInput | None,
     destination_image_set_id: str | None,
     destination_latest_version_id: int | str | None,
     force: bool | None,
@@ -249,6 +313,8 @@ def copy_image_set(
     v.identifier(p, "source_image_set_id", source_image_set_id)
     source_version = v.version_id(p, "source_latest_version_id", source_latest_version_id)
     copies = None
+    if isinstance(copiable_attributes, CopySubsetBuilder):
+        copiable_attributes = _built(p, "copiable_attributes", copiable_attributes.build)
     if copiable_attributes is not None:
         if not isinstance(cast(object, copiable_attributes), str | Mapping):
             p.add("copiable_attributes", f"expected a dict or a JSON string, got {type(copiable_attributes).__name__}")

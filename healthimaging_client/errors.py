@@ -34,6 +34,10 @@ because those are patient data.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .models import ImageSetProperties
 
 __all__ = [
     "AccessDeniedException",
@@ -223,7 +227,13 @@ class PaginationError(HealthImagingError):
 
 
 class WaiterError(HealthImagingError):
-    """An image set ended in a failed state (UPDATE_FAILED, COPY_FAILED) while being waited for."""
+    """An image set ended in a failed state (UPDATE_FAILED, COPY_FAILED) while being waited for.
+
+    The message carries the service's own message for the failure.
+    """
+
+    #: The last state seen of the version waited for, if it was seen.
+    properties: ImageSetProperties | None = None
 
 
 class WaiterTimeoutError(WaiterError):
