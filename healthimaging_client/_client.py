@@ -14,7 +14,6 @@ modules it calls, so the two clients cannot drift apart.
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import contextlib
 import copy
@@ -42,6 +41,8 @@ from ._waiter import ImageSetWaiter
 from .metadata import ImageSetMetadata
 
 if TYPE_CHECKING:
+    import asyncio
+
     import botocore.session
     from botocore.credentials import ReadOnlyCredentials
 
@@ -587,6 +588,8 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         """Current credentials; resolving or refreshing them runs in a worker thread."""
         if not self._signer.needs_io():
             return self._signer.credentials()
+        import asyncio  # here, not at module level: a sync-only program never loads asyncio
+
         if self._credentials_lock is None:
             self._credentials_lock = asyncio.Lock()
         async with self._credentials_lock:
@@ -676,6 +679,8 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
 
         The body is never held in memory; file writes run off the event loop.
         """
+        import asyncio
+
         call = ops.get_image_set_metadata(datastore_id, image_set_id, version_id=version_id)
 
         async def consume(chunks: AsyncIterator[bytes]) -> None:
@@ -860,6 +865,8 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         failure does not stop the others. Leaving the loop early cancels what
         is still in flight.
         """
+        import asyncio
+
         positive_int("concurrency", concurrency)
         pending_ids = iter(image_set_ids)
         running: dict[asyncio.Task[ImageSetMetadata], str] = {}
