@@ -33,3 +33,11 @@ def docs(session: nox.Session) -> None:
     """Build the documentation site; any warning fails the build."""
     session.install("-e", ".[docs]")
     session.run("mkdocs", "build", "--strict", env={"NO_MKDOCS_2_WARNING": "1"})
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks against boto3, aioboto3 and capo-medical-imaging; writes docs/performance.md."""
+    # aioboto3 pins its own botocore and boto3, older than the test extra's: install it without that extra.
+    session.install("-e", ".", "aioboto3", "capo-medical-imaging")
+    session.run("python", "-m", "benchmarks", *session.posargs)

@@ -14,7 +14,6 @@ modules it calls, so the two clients cannot drift apart.
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 import contextlib
 import copy
@@ -35,13 +34,15 @@ from ._endpoints import configured_endpoint, resolve_endpoint
 from ._pacing import Pacer, RateLimit
 from ._pagination import Page, Paginator
 from ._retry import RetryConfig, RetryPolicy
-from ._signing import Signer
+from ._signing import Signer, new_session
 from ._validation import positive_int
 from ._version import __version__
 from ._waiter import ImageSetWaiter
 from .metadata import ImageSetMetadata
 
 if TYPE_CHECKING:
+    import asyncio
+
     import botocore.session
     from botocore.credentials import ReadOnlyCredentials
 
@@ -120,14 +121,16 @@ class _BaseClient(Generic[HttpT]):
         log_bodies: bool = False,
     ) -> None:
         """``log_bodies=True`` logs request and response bodies, which are patient data (see ``_logging``)."""
-        import botocore.session
         from botocore.credentials import Credentials
 
         if botocore_session is not None and profile_name is not None:
             raise errors.ParamValidationError(["profile_name: pass it or botocore_session, not both"])
-        session = botocore_session or botocore.session.Session(profile=profile_name)
+        # botocore.session is slow to import: only made when the region or the credentials must come from it.
+        session = botocore_session
+        if not region_name or aws_access_key_id is None:
+            session = session or new_session(profile_name)
         # boto3's chain (AWS_DEFAULT_REGION, then the profile), then AWS_REGION as the other AWS SDKs read it.
-        region = region_name or session.get_config_variable("region") or os.environ.get("AWS_REGION")
+        region = region_name or (session and session.get_config_variable("region")) or os.environ.get("AWS_REGION")
         if not region:
             raise errors.ParamValidationError(
                 ["region_name: none given or configured (pass region_name, set AWS_DEFAULT_REGION, or use a profile)"]
@@ -148,7 +151,7 @@ class _BaseClient(Generic[HttpT]):
             use_fips_endpoint=use_fips_endpoint,
             use_dualstack_endpoint=use_dualstack_endpoint,
         )
-        self._signer = Signer(session, region, explicit)
+        self._signer = Signer(session, region, explicit, profile_name=profile_name)
         self._retry = RetryPolicy(retry or RetryConfig())
         self._pacer = Pacer(rate_limits) if rate_limits else None
         if timeout is NOT_GIVEN:
@@ -564,7 +567,9 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
     _credentials_lock: asyncio.Lock | None = None
 
     def _default_http(self, limits: httpx.Limits | None) -> httpx.AsyncClient:
-        return httpx.AsyncClient(timeout=self._timeout, limits=limits or httpx.Limits())
+        from ._aiohttp_transport import Transport  # aiohttp loads only when an AsyncClient is made
+
+        return httpx.AsyncClient(timeout=self._timeout, transport=Transport(limits=limits or httpx.Limits()))
 
     async def __aenter__(self) -> Self:
         return self
@@ -583,6 +588,8 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         """Current credentials; resolving or refreshing them runs in a worker thread."""
         if not self._signer.needs_io():
             return self._signer.credentials()
+        import asyncio  # here, not at module level: a sync-only program never loads asyncio
+
         if self._credentials_lock is None:
             self._credentials_lock = asyncio.Lock()
         async with self._credentials_lock:
@@ -672,6 +679,8 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
 
         The body is never held in memory; file writes run off the event loop.
         """
+        import asyncio
+
         call = ops.get_image_set_metadata(datastore_id, image_set_id, version_id=version_id)
 
         async def consume(chunks: AsyncIterator[bytes]) -> None:
@@ -856,6 +865,8 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
         failure does not stop the others. Leaving the loop early cancels what
         is still in flight.
         """
+        import asyncio
+
         positive_int("concurrency", concurrency)
         pending_ids = iter(image_set_ids)
         running: dict[asyncio.Task[ImageSetMetadata], str] = {}

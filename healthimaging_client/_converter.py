@@ -203,6 +203,36 @@ def _lenient_enum_hook(tp: Any) -> Callable[[Any, Any], Any]:
     return structure
 
 
+def _optional_of(tp: Any) -> Any:
+    """``X`` in ``X | None`` (exactly one other member), else None."""
+    if typing.get_origin(tp) not in (typing.Union, types.UnionType):
+        return None
+    args = typing.get_args(tp)
+    others = [a for a in args if a is not type(None)]
+    return others[0] if len(args) == 2 and len(others) == 1 else None
+
+
+def _optional_hook(conv: cattrs.Converter) -> Callable[[Any], Callable[[Any, Any], Any]]:
+    """``X | None`` with X's hook looked up once, not dispatched again for every value (cattrs' default)."""
+
+    def factory(tp: Any) -> Callable[[Any, Any], Any]:
+        inner = _optional_of(tp)
+        if inner is str:  # most optional members: checked inline
+
+            def structure_str(value: Any, _: Any) -> Any:
+                return value if value is None or isinstance(value, str) else _strict_str(value, str)
+
+            return structure_str
+        inner_hook = conv.get_structure_hook(inner)
+
+        def structure(value: Any, _: Any) -> Any:
+            return None if value is None else inner_hook(value, inner)
+
+        return structure
+
+    return factory
+
+
 def _enum_value(value: Any) -> Any:
     return value.value if isinstance(value, enum.Enum) else value
 
@@ -225,6 +255,14 @@ def _strict_bool(value: Any, _: Any) -> bool:
     return value
 
 
+def _is_model(tp: Any) -> bool:
+    return isinstance(tp, type) and tp in WIRE_NAMES
+
+
+def _renames(cls: type) -> dict[str, Any]:
+    return {field: override(rename=wire) for field, wire in WIRE_NAMES[cls].items()}
+
+
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter(forbid_extra_keys=False)
     conv.register_structure_hook(datetime, _datetime_from_wire)
@@ -234,15 +272,19 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(bool, _strict_bool)
     conv.register_unstructure_hook(bytes, lambda b: base64.b64encode(b).decode("ascii"))
     conv.register_unstructure_hook(enum.Enum, lambda e: e.value)
+    conv.register_structure_hook_factory(lambda t: _optional_of(t) is not None, _optional_hook(conv))
     conv.register_structure_hook_factory(lambda t: _lenient_enum_of(t) is not None, _lenient_enum_hook)
     conv.register_unstructure_hook_func(lambda t: _lenient_enum_of(t) is not None, _enum_value)
-    for cls, names in WIRE_NAMES.items():
-        renames = {field: override(rename=wire) for field, wire in names.items()}
-        conv.register_structure_hook(cls, make_dict_structure_fn(cls, conv, **renames))  # type: ignore[arg-type]
-        conv.register_unstructure_hook(
-            cls,
-            make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True, **renames),  # type: ignore[arg-type]
-        )
+
+    # Hooks are generated on first use of each class, not at import: a call pays only for the models it touches.
+    def structure_fn(cls: type[Any]) -> Callable[[Any, Any], Any]:
+        return make_dict_structure_fn(cls, conv, **_renames(cls))
+
+    def unstructure_fn(cls: type[Any]) -> Callable[[Any], Any]:
+        return make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True, **_renames(cls))
+
+    conv.register_structure_hook_factory(_is_model, structure_fn)
+    conv.register_unstructure_hook_factory(_is_model, unstructure_fn)
     return conv
 
 

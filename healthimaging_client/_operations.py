@@ -108,10 +108,13 @@ def _read_json(content: bytes | str) -> dict[str, Any]:
 
 
 def _reader(cls: type[T]) -> Callable[[bytes], T]:
-    structure = converter.get_structure_hook(cls)
+    structure: Callable[[Any, type[T]], T] | None = None
 
     def read(content: bytes) -> T:
-        return structure(_read_json(content), cls)  # type: ignore[no-any-return]
+        nonlocal structure
+        if structure is None:  # generated on first use, not at import
+            structure = converter.get_structure_hook(cls)
+        return structure(_read_json(content), cls)
 
     return read
 

@@ -14,7 +14,6 @@ have reached the service, the conflict says so.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 import time
@@ -71,6 +70,12 @@ def _may_have_reached_service(exc: BaseException) -> bool:
     return isinstance(exc, errors.TransportError) and not isinstance(exc, errors.ConnectError)
 
 
+async def _asyncio_sleep(seconds: float) -> None:
+    import asyncio  # only async programs pay for importing asyncio
+
+    await asyncio.sleep(seconds)
+
+
 class RetryPolicy:
     """Turns a :class:`RetryConfig` into tenacity arguments for one call.
 
@@ -82,7 +87,7 @@ class RetryPolicy:
         self.config = config
         self._rand = rand
         self.sleep: Callable[[float], None] = time.sleep
-        self.async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        self.async_sleep: Callable[[float], Awaitable[None]] = _asyncio_sleep
 
     def with_config(self, config: RetryConfig) -> RetryPolicy:
         """The same policy (randomness, sleep functions) with another configuration."""

@@ -35,6 +35,13 @@ _botocore_auth_logger = logging.getLogger("botocore.auth")
 _botocore_auth_logger.addFilter(_DropWhileSigning())
 
 
+def new_session(profile_name: str | None) -> botocore.session.Session:
+    """A botocore session; imported only when needed, since botocore.session is slow to import."""
+    import botocore.session
+
+    return botocore.session.Session(profile=profile_name)
+
+
 def _describe(exc: Exception) -> str:
     """The exception's class, with the provider or profile botocore names (never its free text)."""
     fields: dict[str, object] = getattr(exc, "kwargs", None) or {}
@@ -45,8 +52,16 @@ def _describe(exc: Exception) -> str:
 class Signer:
     """Holds where credentials come from, and signs requests with them."""
 
-    def __init__(self, session: botocore.session.Session, region: str, explicit: Credentials | None) -> None:
-        self._session = session
+    def __init__(
+        self,
+        session: botocore.session.Session | None,
+        region: str,
+        explicit: Credentials | None,
+        *,
+        profile_name: str | None = None,
+    ) -> None:
+        self._session = session  # None until credentials must come from the chain
+        self._profile_name = profile_name
         self._region = region
         self._credentials: Credentials | None = explicit
 
@@ -65,6 +80,8 @@ class Signer:
         """The current credentials, resolving the chain on first use and refreshing when they expire."""
         try:
             if self._credentials is None:
+                if self._session is None:
+                    self._session = new_session(self._profile_name)
                 self._credentials = self._session.get_credentials()
             if self._credentials is None:
                 raise CredentialsError(

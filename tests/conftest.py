@@ -9,11 +9,46 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
+import httpx
 import pytest
+import respx.mocks
 
 import healthimaging_client as hic
+
+
+class _RespxMocker(respx.mocks.HTTPCoreMocker):
+    """respx's httpcore mocker, extended to AsyncClient's default transport (aiohttp-backed, no httpcore inside).
+
+    That transport takes and returns httpx objects, so requests pass as they are and each mocked
+    response is handed back fresh, its body still unread, as a real transport returns it.
+    """
+
+    name = "healthimaging_client"
+    targets: ClassVar[list[str]] = [
+        *respx.mocks.HTTPCoreMocker.targets,
+        "healthimaging_client._aiohttp_transport.Transport",
+    ]
+
+    @classmethod
+    def to_httpx_request(cls, **kwargs: Any) -> Any:
+        request = kwargs["request"]
+        return request if isinstance(request, httpx.Request) else super().to_httpx_request(**kwargs)
+
+    @classmethod
+    async def from_async_httpx_response(cls, httpx_response: Any, target: Any, **kwargs: Any) -> Any:
+        if not isinstance(kwargs["request"], httpx.Request):
+            return await super().from_async_httpx_response(httpx_response, target, **kwargs)
+        return httpx.Response(
+            httpx_response.status_code,
+            headers=httpx_response.headers.raw,
+            stream=httpx_response.stream,
+            extensions=httpx_response.extensions,
+        )
+
+
+respx.mocks.DEFAULT_MOCKER = _RespxMocker.name
 
 REGION = "us-east-1"
 ACCESS_KEY = "AKIDEXAMPLEFAKE00001"

@@ -310,3 +310,16 @@ def test_fan_out_stops_cleanly_when_left_early() -> None:
         assert started <= 6
 
     asyncio.run(scenario())
+
+
+def test_a_sync_program_loads_neither_asyncio_nor_aiohttp_nor_a_botocore_session() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, healthimaging_client as h\n"
+        "h.Client(region_name='us-east-1', aws_access_key_id='a', aws_secret_access_key='b')\n"
+        "print(sorted(m for m in ('asyncio', 'aiohttp', 'botocore.session') if m in sys.modules))"
+    )
+    finished = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert finished.stdout.strip() == "[]"
