@@ -94,6 +94,12 @@ def _timed_out(exc: httpx.TimeoutException) -> bool:
     return not type(cause).__module__.startswith("aiohttp.") or isinstance(cause, builtins.TimeoutError)
 
 
+def _environment_proxies() -> bool:
+    import urllib.request
+
+    return any(scheme in ("http", "https", "all") for scheme in urllib.request.getproxies())
+
+
 class _BaseClient(Generic[HttpT]):
     """Configuration, signing, request building and response handling shared by both clients."""
 
@@ -567,9 +573,14 @@ class AsyncClient(_BaseClient[httpx.AsyncClient]):
     _credentials_lock: asyncio.Lock | None = None
 
     def _default_http(self, limits: httpx.Limits | None) -> httpx.AsyncClient:
+        """aiohttp's pool under the httpx API (faster under concurrency), unless a proxy is configured
+        in the environment: httpx's own transport honours HTTP(S)_PROXY and NO_PROXY as the sync client does."""
+        limits = limits or httpx.Limits()
+        if _environment_proxies():
+            return httpx.AsyncClient(timeout=self._timeout, limits=limits)
         from ._aiohttp_transport import Transport  # aiohttp loads only when an AsyncClient is made
 
-        return httpx.AsyncClient(timeout=self._timeout, transport=Transport(limits=limits or httpx.Limits()))
+        return httpx.AsyncClient(timeout=self._timeout, transport=Transport(limits=limits))
 
     async def __aenter__(self) -> Self:
         return self

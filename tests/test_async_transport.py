@@ -8,7 +8,7 @@ import socket
 import pytest
 
 import healthimaging_client as hic
-from tests.conftest import DATASTORE_ID, IMAGE_SET_ID, Harness
+from tests.conftest import DATASTORE_ID, IMAGE_SET_ID, Harness, client_kwargs
 
 
 def _closed_port() -> int:
@@ -41,3 +41,24 @@ def test_the_aiohttp_session_opens_inside_the_loop_and_aclose_closes_it() -> Non
         assert transport.client.closed
 
     asyncio.run(use())
+
+
+def test_an_environment_proxy_keeps_httpx_own_transport(monkeypatch: pytest.MonkeyPatch) -> None:
+    from healthimaging_client._aiohttp_transport import Transport
+
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+    async def transports() -> tuple[object, object]:
+        direct = hic.AsyncClient(**client_kwargs())
+        monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+        proxied = hic.AsyncClient(**client_kwargs())
+        try:
+            return direct._http._transport, proxied._http._mounts  # pyright: ignore[reportPrivateUsage]
+        finally:
+            await direct.aclose()
+            await proxied.aclose()
+
+    direct, proxied_mounts = asyncio.run(transports())
+    assert isinstance(direct, Transport)
+    assert any(pattern.pattern.startswith("https") for pattern in proxied_mounts)  # type: ignore[attr-defined]
