@@ -22,6 +22,7 @@ DESTINATION_ID = "00112233445566778899aabbccddeeff"
 PATIENT_ID = "SYN0000001"
 UPDATES = {"SchemaVersion": 1.1, "Patient": {"DICOM": {"PatientName": "SYNTHETIC^RENAMED"}}}
 COPIABLE = {"SchemaVersion": "1.1", "Study": {"Series": {"1.2.826.0.1.3680043.8.498.1.1": {"Instances": {}}}}}
+#: The five operations (not imported from the SDK: a cold start of a peer must not load ours).
 OPERATIONS = (
     "SearchImageSets",
     "GetImageSetMetadata",

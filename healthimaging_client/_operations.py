@@ -37,6 +37,15 @@ CopiableInput = CopySubsetBuilder | Mapping[str, Any] | str
 
 JSON_CONTENT_TYPE = "application/json"
 
+#: The service's names of the five operations this SDK covers.
+OPERATIONS = (
+    "SearchImageSets",
+    "GetImageSetMetadata",
+    "ListImageSetVersions",
+    "UpdateImageSetMetadata",
+    "CopyImageSet",
+)
+
 
 @attrs.frozen
 class Call(Generic[T]):

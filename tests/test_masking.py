@@ -26,14 +26,8 @@ from botocore.model import ListShape, Shape, StructureShape
 import healthimaging_client as hic
 from healthimaging_client import models as m
 from healthimaging_client._converter import WIRE_NAMES
+from healthimaging_client._operations import OPERATIONS
 
-OPERATIONS = (
-    "SearchImageSets",
-    "GetImageSetMetadata",
-    "ListImageSetVersions",
-    "UpdateImageSetMetadata",
-    "CopyImageSet",
-)
 SERVICE = botocore.session.get_session().get_service_model("medical-imaging")
 
 

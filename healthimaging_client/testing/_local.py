@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from .._client import AsyncClient, Client
+from .._operations import OPERATIONS
 from . import _documents as docs
 from ._protocol import Fault, Protocol
 from ._server import make_server, serve_in_thread
@@ -20,14 +21,6 @@ from ._transport import EmulatorTransport
 
 #: Synthetic image sets are created at hourly steps from here, so their order is fixed for a seed.
 _SEED_EPOCH = datetime(2024, 1, 1, tzinfo=UTC).timestamp()
-
-OPERATIONS = (
-    "SearchImageSets",
-    "GetImageSetMetadata",
-    "ListImageSetVersions",
-    "UpdateImageSetMetadata",
-    "CopyImageSet",
-)
 
 
 class LocalHealthImaging:
