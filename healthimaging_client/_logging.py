@@ -43,6 +43,10 @@ def log_response(operation: str, status: int, request_id: str | None, attempt: i
     )
 
 
+def log_retry(operation: str, reason: str, attempt: int, max_attempts: int, delay: float) -> None:
+    logger.info("retrying %s after %s (attempt %d of %d) in %.3fs", operation, reason, attempt, max_attempts, delay)
+
+
 def log_transport_failure(operation: str, exc: BaseException, attempt: int, elapsed: float) -> None:
     logger.debug("%s -> %s, failed (attempt %d, %.1f ms)", operation, type(exc).__name__, attempt, elapsed * 1000)
 

@@ -14,7 +14,6 @@ have reached the service, the conflict says so.
 
 from __future__ import annotations
 
-import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -23,11 +22,9 @@ from typing import Any
 import attrs
 import tenacity
 
-from . import errors
+from . import _logging, errors
 from ._operations import Call
 from ._validation import positive_int
-
-logger = logging.getLogger("healthimaging_client")
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 RETRYABLE_CODES = frozenset({"ThrottlingException", "InternalServerException", "ServiceUnavailableException"})
@@ -132,14 +129,7 @@ class RetryPolicy:
                 f"HTTP {exc.status_code} {exc.code}" if isinstance(exc, errors.ServiceError) else type(exc).__name__
             )
             delay = state.next_action.sleep if state.next_action else 0.0
-            logger.info(
-                "retrying %s after %s (attempt %d of %d) in %.3fs",
-                call.operation,
-                reason,
-                state.attempt_number,
-                self.config.max_attempts,
-                delay,
-            )
+            _logging.log_retry(call.operation, reason, state.attempt_number, self.config.max_attempts, delay)
 
         return {
             "stop": tenacity.stop_after_attempt(self.config.max_attempts),
