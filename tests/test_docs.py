@@ -1,4 +1,4 @@
-"""Every Python example in docs/*.md runs, in page order, against the emulator.
+"""Every Python example in README.md and docs/*.md runs, in page order, against the emulator.
 
 Each page's blocks share one namespace, as a reader's session would. The namespace
 holds a ``client`` wired to an emulator, its ``datastore_id`` and an ``image_set_id``;
@@ -91,7 +91,7 @@ def run_blocks(blocks: list[Block], namespace: dict[str, Any]) -> int:
 
 
 def _pages() -> list[Path]:
-    return sorted(DOCS.glob("*.md"))
+    return [ROOT / "README.md", *sorted(DOCS.glob("*.md"))]
 
 
 # --- the machinery itself ---------------------------------------------------------------
