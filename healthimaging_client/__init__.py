@@ -1,9 +1,12 @@
-"""A typed Python SDK for AWS HealthImaging's image-set operations."""
+"""A typed Python SDK for AWS HealthImaging."""
 
-from ._client import AsyncClient, Client
+from ._async_client import AsyncClient
+from ._clock import Clock
 from ._pacing import RateLimit
 from ._pagination import Page
 from ._retry import RetryConfig
+from ._sync_client import Client
+from ._types import NOT_GIVEN, NotGiven
 from ._version import __version__
 from .builders import CopySubsetBuilder, DICOMUpdatesBuilder
 from .errors import (
@@ -55,6 +58,7 @@ __all__ = [
     "AccessDeniedException",
     "AsyncClient",
     "Client",
+    "Clock",
     "ConflictException",
     "ConnectError",
     "CopyDestinationImageSetProperties",
@@ -77,6 +81,8 @@ __all__ = [
     "InternalServerException",
     "InvalidResponseError",
     "ListImageSetVersionsOutput",
+    "NOT_GIVEN",
+    "NotGiven",
     "Operator",
     "Overrides",
     "Page",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from . import errors
-from ._operations import GZIP_MAGIC
+from ._wire.gzip import GZIP_MAGIC
 
 
 class MetadataTranscoder:

@@ -28,6 +28,7 @@ from typing import Any
 import attrs
 
 from . import errors
+from ._operations import Operation
 
 
 def _check_rate(instance: Any, attribute: Any, value: Any) -> None:
@@ -53,16 +54,16 @@ class RateLimit:
 
     @classmethod
     def service_quotas(cls) -> dict[str, RateLimit]:
-        """The service's documented default quota for each of the five operations (a new dict each time)."""
-        return dict(_SERVICE_QUOTAS)
+        """The service's documented default quota for each operation that has one (a new dict each time)."""
+        return {operation.value: limit for operation, limit in _SERVICE_QUOTAS.items()}
 
 
-_SERVICE_QUOTAS: Mapping[str, RateLimit] = {
-    "SearchImageSets": RateLimit(25, burst=50),
-    "GetImageSetMetadata": RateLimit(50, burst=100),
-    "ListImageSetVersions": RateLimit(25, burst=50),
-    "UpdateImageSetMetadata": RateLimit(0.25, burst=1),
-    "CopyImageSet": RateLimit(0.25, burst=1),
+_SERVICE_QUOTAS: Mapping[Operation, RateLimit] = {
+    Operation.SEARCH_IMAGE_SETS: RateLimit(25, burst=50),
+    Operation.GET_IMAGE_SET_METADATA: RateLimit(50, burst=100),
+    Operation.LIST_IMAGE_SET_VERSIONS: RateLimit(25, burst=50),
+    Operation.UPDATE_IMAGE_SET_METADATA: RateLimit(0.25, burst=1),
+    Operation.COPY_IMAGE_SET: RateLimit(0.25, burst=1),
 }
 
 

@@ -14,13 +14,15 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 import attrs
 
-from ._operations import Call
-from ._validation import positive_int
+from ._wire.validation import positive_int
 from .errors import PaginationError, ParamValidationError
+
+if TYPE_CHECKING:
+    from ._operations import Call
 
 Item = TypeVar("Item")
 Output = TypeVar("Output")

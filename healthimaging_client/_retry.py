@@ -15,8 +15,7 @@ have reached the service, the conflict says so.
 from __future__ import annotations
 
 import random
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 import attrs
@@ -24,7 +23,7 @@ import tenacity
 
 from . import _logging, errors
 from ._operations import Call
-from ._validation import positive_int
+from ._wire.validation import positive_int
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 RETRYABLE_CODES = frozenset({"ThrottlingException", "InternalServerException", "ServiceUnavailableException"})
@@ -67,30 +66,19 @@ def _may_have_reached_service(exc: BaseException) -> bool:
     return isinstance(exc, errors.TransportError) and not isinstance(exc, errors.ConnectError)
 
 
-async def _asyncio_sleep(seconds: float) -> None:
-    import asyncio  # only async programs pay for importing asyncio
-
-    await asyncio.sleep(seconds)
-
-
 class RetryPolicy:
-    """Turns a :class:`RetryConfig` into tenacity arguments for one call.
+    """Turns a :class:`RetryConfig` into tenacity arguments for one call: pure policy, no waiting.
 
-    It also holds the two functions the clients wait with (between attempts,
-    and when pacing), so that tests can replace them and never wait for real.
+    The client's clock does the waiting; ``rand`` is the jitter's source of randomness.
     """
 
     def __init__(self, config: RetryConfig, rand: Callable[[], float] = random.random) -> None:
         self.config = config
         self._rand = rand
-        self.sleep: Callable[[float], None] = time.sleep
-        self.async_sleep: Callable[[float], Awaitable[None]] = _asyncio_sleep
 
     def with_config(self, config: RetryConfig) -> RetryPolicy:
-        """The same policy (randomness, sleep functions) with another configuration."""
-        policy = RetryPolicy(config, self._rand)
-        policy.sleep, policy.async_sleep = self.sleep, self.async_sleep
-        return policy
+        """The same policy (randomness) with another configuration."""
+        return RetryPolicy(config, self._rand)
 
     def delay(self, attempt: int, exc: BaseException | None) -> float:
         """Seconds to wait after failed attempt number ``attempt`` (1-based)."""
@@ -100,24 +88,8 @@ class RetryPolicy:
         ceiling = min(cfg.max_delay, cfg.base_delay * 2.0 ** (attempt - 1))
         return self._rand() * ceiling
 
-    def tenacity_args(self, call: Call[Any]) -> dict[str, Any]:
-        """Arguments for ``tenacity.Retrying`` or ``AsyncRetrying`` for one call."""
-        ambiguous = False
-
-        def should_retry(state: tenacity.RetryCallState) -> bool:
-            nonlocal ambiguous
-            exc = state.outcome.exception() if state.outcome else None
-            if exc is None:
-                return False
-            if isinstance(exc, errors.HealthImagingError):
-                exc.attempts = state.attempt_number
-                exc.operation = exc.operation or call.operation
-            if isinstance(exc, errors.ConflictException) and ambiguous and call.guard_versions:
-                exc.may_have_applied = True
-                exc.version_ids = dict(call.guard_versions)
-            if call.guard_versions and _may_have_reached_service(exc):
-                ambiguous = True
-            return is_retryable(exc)
+    def tenacity_args(self, operation: str) -> dict[str, Any]:
+        """Arguments for ``tenacity.AsyncRetrying`` for one call of ``operation``."""
 
         def wait(state: tenacity.RetryCallState) -> float:
             exc = state.outcome.exception() if state.outcome else None
@@ -129,12 +101,35 @@ class RetryPolicy:
                 f"HTTP {exc.status_code} {exc.code}" if isinstance(exc, errors.ServiceError) else type(exc).__name__
             )
             delay = state.next_action.sleep if state.next_action else 0.0
-            _logging.log_retry(call.operation, reason, state.attempt_number, self.config.max_attempts, delay)
+            _logging.log_retry(operation, reason, state.attempt_number, self.config.max_attempts, delay)
 
         return {
             "stop": tenacity.stop_after_attempt(self.config.max_attempts),
             "wait": wait,
-            "retry": should_retry,
+            "retry": tenacity.retry_if_exception(is_retryable),
             "before_sleep": log_retry,
             "reraise": True,
         }
+
+
+class AttemptLog:
+    """What the send loop learns across one call's attempts, written onto each failure it raises.
+
+    Every error records the attempts made and the operation. A write's 409
+    after an earlier attempt that may have reached the service says the
+    write may already have been applied, with the version ids it named.
+    """
+
+    def __init__(self, call: Call[Any]) -> None:
+        self._call = call
+        self._ambiguous = False
+
+    def failed(self, exc: errors.HealthImagingError, attempt: int) -> None:
+        call = self._call
+        exc.attempts = attempt
+        exc.operation = exc.operation or call.operation
+        if isinstance(exc, errors.ConflictException) and self._ambiguous and call.guard_versions:
+            exc.may_have_applied = True
+            exc.version_ids = dict(call.guard_versions)
+        if call.guard_versions and _may_have_reached_service(exc):
+            self._ambiguous = True

@@ -97,13 +97,13 @@ class Signer:
             raise CredentialsError(f"loading AWS credentials failed: {_describe(exc)}") from None
 
     def sign(
-        self, url: str, headers: dict[str, str], body: bytes | None, credentials: ReadOnlyCredentials
+        self, method: str, url: str, headers: dict[str, str], body: bytes | None, credentials: ReadOnlyCredentials
     ) -> dict[str, str]:
-        """The SigV4 headers (authorization, date, token) for a POST of ``body`` to ``url``."""
+        """The SigV4 headers (authorization, date, token) for sending ``body`` to ``url`` with ``method``."""
         from botocore.auth import SigV4Auth
         from botocore.awsrequest import AWSRequest
 
-        request = AWSRequest(method="POST", url=url, headers=headers, data=body or b"")
+        request = AWSRequest(method=method, url=url, headers=headers, data=body or b"")
         token = _signing.set(True)
         try:
             SigV4Auth(credentials, SERVICE_NAME, self._region).add_auth(request)

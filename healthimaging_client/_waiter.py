@@ -19,9 +19,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from . import _operations as ops
-from . import _validation as v
 from . import errors
 from . import models as m
+from ._wire import validation as v
 
 S = m.ImageSetWorkflowStatus
 
@@ -132,6 +132,6 @@ class ImageSetWaiter:
         if properties is not None and properties.message:
             message += f": {properties.message}"  # the service's own message: no patient data
         error = cls(message)
-        error.operation = "ListImageSetVersions"
+        error.operation = ops.Operation.LIST_IMAGE_SET_VERSIONS
         error.properties = properties
         return error

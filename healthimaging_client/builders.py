@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Self
 
 from . import models as m
-from ._validation import MAX_BLOB_BYTES, MAX_COPIABLE_CHARS
+from ._wire.validation import MAX_BLOB_BYTES, MAX_COPIABLE_CHARS
 from .errors import ParamValidationError
 from .metadata import ImageSetMetadata
 

@@ -16,6 +16,7 @@ import pytest
 import respx.mocks
 
 import healthimaging_client as hic
+from healthimaging_client.testing import FakeClock
 
 
 class _RespxMocker(respx.mocks.HTTPCoreMocker):
@@ -28,7 +29,7 @@ class _RespxMocker(respx.mocks.HTTPCoreMocker):
     name = "healthimaging_client"
     targets: ClassVar[list[str]] = [
         *respx.mocks.HTTPCoreMocker.targets,
-        "healthimaging_client._aiohttp_transport.Transport",
+        "httpx_aiohttp.AiohttpTransport",
     ]
 
     @classmethod
@@ -84,16 +85,21 @@ def client_kwargs(**overrides: Any) -> dict[str, Any]:
 
 
 class Harness:
-    """Calls a client's methods synchronously, whichever client it holds."""
+    """Calls a client's methods synchronously, whichever client it holds.
+
+    Its clients share one :class:`FakeClock`: retries, pacing and waiters
+    wait without waiting, and ``clock.sleeps`` records each wait.
+    """
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self.loop = asyncio.new_event_loop() if kind == "async" else None
         self.clients: list[Any] = []
+        self.clock = FakeClock()
 
     def client(self, **overrides: Any) -> Any:
         cls = hic.AsyncClient if self.kind == "async" else hic.Client
-        client = cls(**client_kwargs(**overrides))
+        client = cls(**client_kwargs(clock=self.clock, **overrides))
         self.clients.append(client)
         return client
 
@@ -127,15 +133,3 @@ def sdk(request: pytest.FixtureRequest) -> Iterator[Harness]:
     harness = Harness(request.param)
     yield harness
     harness.close()
-
-
-def record_sleeps(client: Any) -> list[float]:
-    """Make ``client`` (and views made from it afterwards) record each wait instead of sleeping."""
-    slept: list[float] = []
-
-    async def async_sleep(seconds: float) -> None:
-        slept.append(seconds)
-
-    client._retry.sleep = slept.append
-    client._retry.async_sleep = async_sleep
-    return slept

@@ -28,7 +28,7 @@ def test_the_aiohttp_session_opens_inside_the_loop_and_aclose_closes_it() -> Non
     from tests.conftest import client_kwargs
 
     client = hic.AsyncClient(**client_kwargs(endpoint_url=f"http://127.0.0.1:{_closed_port()}"))
-    transport = client._http._transport  # type: ignore[attr-defined]
+    transport = client._core.backend.http._transport  # type: ignore[attr-defined]
     assert transport.client is None  # made outside any loop: no session yet
 
     async def use() -> None:
@@ -44,7 +44,7 @@ def test_the_aiohttp_session_opens_inside_the_loop_and_aclose_closes_it() -> Non
 
 
 def test_an_environment_proxy_keeps_httpx_own_transport(monkeypatch: pytest.MonkeyPatch) -> None:
-    from healthimaging_client._aiohttp_transport import Transport
+    from httpx_aiohttp import AiohttpTransport
 
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(name, raising=False)
@@ -54,11 +54,11 @@ def test_an_environment_proxy_keeps_httpx_own_transport(monkeypatch: pytest.Monk
         monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
         proxied = hic.AsyncClient(**client_kwargs())
         try:
-            return direct._http._transport, proxied._http._mounts  # pyright: ignore[reportPrivateUsage]
+            return direct._core.backend.http._transport, proxied._core.backend.http._mounts  # pyright: ignore[reportPrivateUsage]
         finally:
             await direct.aclose()
             await proxied.aclose()
 
     direct, proxied_mounts = asyncio.run(transports())
-    assert isinstance(direct, Transport)
+    assert isinstance(direct, AiohttpTransport)
     assert any(pattern.pattern.startswith("https") for pattern in proxied_mounts)  # type: ignore[attr-defined]

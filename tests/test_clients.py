@@ -172,8 +172,7 @@ def test_a_user_http_client_is_used_and_not_closed() -> None:
 def test_with_options_shares_the_pool_and_changes_only_what_it_is_given(sdk: Harness) -> None:
     client = sdk.client()
     view = client.with_options(retry=hic.RetryConfig(max_attempts=1), timeout=1.5)
-    assert view._http is client._http
-    assert view._timeout == httpx.Timeout(1.5)
+    assert view._core.backend is client._core.backend
     with respx.mock() as mock:
         route = mock.post(url__regex=".*").mock(return_value=httpx.Response(503))
         with pytest.raises(hic.ServiceError):
@@ -184,7 +183,7 @@ def test_with_options_shares_the_pool_and_changes_only_what_it_is_given(sdk: Har
         assert route.call_count == 4
         assert route.calls[0].request.extensions["timeout"]["read"] == 1.5
     sdk.run(view.aclose() if sdk.kind == "async" else view.close())
-    assert not client._http.is_closed
+    assert not client._core.backend.http.is_closed
 
 
 def test_responses_are_read_leniently(sdk: Harness) -> None:

@@ -19,7 +19,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 import healthimaging_client as hic
-from healthimaging_client.testing import LocalHealthImaging
+from healthimaging_client.testing import FakeClock, LocalHealthImaging
 
 from .conftest import Harness
 
@@ -28,20 +28,9 @@ FAST = hic.RetryConfig(base_delay=0.001, max_delay=0.002)
 NOW = 1_750_000_000.0
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
 def clock() -> FakeClock:
-    return FakeClock()
+    return FakeClock(NOW)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import respx
 
 import healthimaging_client as hic
 from healthimaging_client import errors
-from healthimaging_client._operations import service_error
+from healthimaging_client._wire.service_errors import service_error
 
 from .conftest import DATASTORE_ID, IMAGE_SET_ID, Harness
 

@@ -20,7 +20,7 @@ from httpx_aiohttp import AiohttpTransport
 
 import healthimaging_client as hic
 
-from .conftest import DATASTORE_ID, IMAGE_SET_ID, Harness, record_sleeps
+from .conftest import DATASTORE_ID, IMAGE_SET_ID, Harness
 from .faultserver import FaultServer, Step, raw, reply, reply_gzip, reply_json, reset, stall, truncated
 
 METADATA = {"SchemaVersion": "1.1", "DatastoreID": DATASTORE_ID, "ImageSetID": IMAGE_SET_ID, "Patient": {"DICOM": {}}}
@@ -60,7 +60,7 @@ class Faulty:
             timeout=httpx.Timeout(READ_TIMEOUT, connect=5.0),
             **extra,
         )
-        self.slept = record_sleeps(self.client)
+        self.slept = self.harness.clock.sleeps
 
     def call(self, operation: str) -> Any:
         if operation == "GetImageSetMetadata":

@@ -2,7 +2,7 @@
 
 The walk starts at the input and output shapes of the five operations in
 botocore's installed service model. Each structure it meets is built as our
-attrs model (found by shape name, fields by ``WIRE_NAMES``) with a unique
+attrs model (found by shape name, fields by ``wire_names``) with a unique
 canary in every leaf. A leaf is sensitive when its shape, or any structure
 above it, is marked ``sensitive``. Then, for every model instance built:
 sensitive canaries below it are absent from its ``repr`` and ``str`` but
@@ -25,8 +25,8 @@ from botocore.model import ListShape, Shape, StructureShape
 
 import healthimaging_client as hic
 from healthimaging_client import models as m
-from healthimaging_client._converter import WIRE_NAMES
-from healthimaging_client._operations import OPERATIONS
+from healthimaging_client._operations import Operation
+from healthimaging_client._wire.converter import wire_names
 
 SERVICE = botocore.session.get_session().get_service_model("medical-imaging")
 
@@ -87,7 +87,7 @@ class Planter:
         self.built: list[Built] = []
 
     def structure(self, shape: StructureShape, cls: type, path: str) -> tuple[Any, list[Canary]]:
-        wire_to_field = {wire: field for field, wire in WIRE_NAMES[_origin(cls)].items()}
+        wire_to_field = {wire: field for field, wire in wire_names(_origin(cls)).items()}
         kwargs: dict[str, Any] = {}
         canaries: list[Canary] = []
         for name, member in shape.members.items():
@@ -155,7 +155,7 @@ def roots(shape: StructureShape, path: str) -> Iterator[tuple[StructureShape, ty
 
 
 def plant_all(planter: Planter) -> None:
-    for operation in OPERATIONS:
+    for operation in Operation:
         op = SERVICE.operation_model(operation)
         for top, label in ((op.input_shape, "input"), (op.output_shape, "output")):
             assert isinstance(top, StructureShape)

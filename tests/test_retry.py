@@ -19,8 +19,8 @@ import tenacity
 from botocore.credentials import CredentialProvider, RefreshableCredentials
 
 import healthimaging_client as hic
-from healthimaging_client import _operations as ops
 from healthimaging_client._retry import RetryPolicy, is_retryable
+from healthimaging_client._wire.service_errors import service_error as parse_service_error
 from healthimaging_client.testing._sigv4 import verify
 
 from .conftest import (
@@ -32,7 +32,6 @@ from .conftest import (
     SECRET_KEY,
     SESSION_TOKEN,
     Harness,
-    record_sleeps,
 )
 
 SEARCH_URL = f"{ENDPOINT}/datastore/{DATASTORE_ID}/searchImageSets"
@@ -64,7 +63,7 @@ def error_response(status: int, code: str | None = None, **headers: str) -> http
 
 def service_error(status: int, code: str | None = None, **headers: str) -> hic.ServiceError:
     response = error_response(status, code, **headers)
-    return ops.service_error("SearchImageSets", status, response.headers, response.content)
+    return parse_service_error("SearchImageSets", status, response.headers, response.content)
 
 
 @pytest.fixture
@@ -140,7 +139,7 @@ def test_what_is_retried(error: hic.HealthImagingError, retried: bool) -> None:
 def test_retryable_status_is_retried_until_success(sdk: Harness, mock: Any, status: int) -> None:
     route = mock.post(SEARCH_URL).mock(side_effect=[error_response(status), httpx.Response(200, json=SEARCH_OK)])
     client = sdk.client(retry=hic.RetryConfig())
-    slept = record_sleeps(client)
+    slept = sdk.clock.sleeps
     out = sdk.run(client.search_image_sets(DATASTORE_ID))
     assert out.image_sets_metadata_summaries[0].image_set_id == IMAGE_SET_ID
     assert route.call_count == 2
@@ -151,7 +150,7 @@ def test_retryable_status_is_retried_until_success(sdk: Harness, mock: Any, stat
 def test_client_errors_are_never_retried(sdk: Harness, mock: Any, status: int) -> None:
     route = mock.post(SEARCH_URL).mock(return_value=error_response(status))
     client = sdk.client(retry=hic.RetryConfig(max_attempts=5))
-    slept = record_sleeps(client)
+    slept = sdk.clock.sleeps
     with pytest.raises(hic.ServiceError) as caught:
         sdk.run(client.search_image_sets(DATASTORE_ID))
     assert type(caught.value).__name__ == ERROR_CODES[status]
@@ -170,7 +169,7 @@ def test_invalid_parameters_send_nothing(sdk: Harness, mock: Any) -> None:
 def test_the_final_error_is_the_sdks_and_records_the_attempts(sdk: Harness, mock: Any) -> None:
     route = mock.post(SEARCH_URL).mock(return_value=error_response(500))
     client = sdk.client(retry=hic.RetryConfig(max_attempts=4))
-    slept = record_sleeps(client)
+    slept = sdk.clock.sleeps
     with pytest.raises(hic.InternalServerException) as caught:
         sdk.run(client.search_image_sets(DATASTORE_ID))
     assert not isinstance(caught.value, tenacity.RetryError)
@@ -192,7 +191,6 @@ def test_transport_failures_are_retried_and_typed(sdk: Harness, mock: Any) -> No
     failures = [httpx.ConnectError("refused"), httpx.ReadTimeout("slow"), httpx.RemoteProtocolError("cut short")]
     route = mock.post(SEARCH_URL).mock(side_effect=failures)
     client = sdk.client(retry=hic.RetryConfig())
-    record_sleeps(client)
     with pytest.raises(hic.TransportError) as caught:
         sdk.run(client.search_image_sets(DATASTORE_ID))
     assert type(caught.value) is hic.TransportError
@@ -209,7 +207,6 @@ def test_a_foreign_exception_from_the_transport_becomes_a_transport_error(sdk: H
         side_effect=[ParserError("bad status line"), httpx.Response(200, json=SEARCH_OK)]
     )
     client = sdk.client()
-    record_sleeps(client)
     assert sdk.run(client.search_image_sets(DATASTORE_ID)).image_sets_metadata_summaries
     assert route.call_count == 2
 
@@ -220,26 +217,23 @@ def test_retry_after_sets_the_wait(sdk: Harness, mock: Any) -> None:
         side_effect=[throttled, error_response(503, "", **{"Retry-After": "120"}), httpx.Response(200, json=SEARCH_OK)]
     )
     client = sdk.client(retry=hic.RetryConfig(max_delay=20.0))
-    slept = record_sleeps(client)
+    slept = sdk.clock.sleeps
     sdk.run(client.search_image_sets(DATASTORE_ID))
     assert slept == [1.5, 20.0]
 
 
 def test_each_attempt_is_signed_afresh(sdk: Harness, mock: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A fake clock that the (fake) backoff advances: each attempt carries its own, valid signature."""
-    now = [datetime(2026, 1, 2, 3, 4, 5)]
-    monkeypatch.setattr("botocore.auth.get_current_datetime", lambda *a, **k: now[0])
+    """botocore's signing time follows the fake clock that the backoff advances: each attempt has its own signature."""
+    start = sdk.clock.now
+    signed_at = datetime(2026, 1, 2, 3, 4, 5)
+    monkeypatch.setattr(
+        "botocore.auth.get_current_datetime", lambda *a, **k: signed_at + timedelta(seconds=sdk.clock.now - start)
+    )
+    wait = {"Retry-After": "7"}
     route = mock.post(SEARCH_URL).mock(
-        side_effect=[error_response(500), error_response(429), httpx.Response(200, json=SEARCH_OK)]
+        side_effect=[error_response(500, **wait), error_response(429, **wait), httpx.Response(200, json=SEARCH_OK)]
     )
     client = sdk.client(retry=hic.RetryConfig())
-    record_sleeps(client)
-    client._retry.sleep = lambda seconds: now.__setitem__(0, now[0] + timedelta(seconds=7))
-
-    async def advance(seconds: float) -> None:
-        client._retry.sleep(seconds)
-
-    client._retry.async_sleep = advance
     sdk.run(client.search_image_sets(DATASTORE_ID))
     requests = [call.request for call in route.calls]
     assert [r.headers["x-amz-date"] for r in requests] == ["20260102T030405Z", "20260102T030412Z", "20260102T030419Z"]
@@ -282,7 +276,6 @@ def test_each_attempt_uses_refreshed_credentials(sdk: Harness, mock: Any) -> Non
     session.get_component("credential_provider").insert_before("env", _RotatingProvider())
     route = mock.post(SEARCH_URL).mock(side_effect=[error_response(500), httpx.Response(200, json=SEARCH_OK)])
     client = sdk.client(aws_access_key_id=None, aws_secret_access_key=None, botocore_session=session)
-    record_sleeps(client)
     sdk.run(client.search_image_sets(DATASTORE_ID))
     keys = [call.request.headers["authorization"].split("Credential=")[1].split("/")[0] for call in route.calls]
     assert len(keys) == 2 and keys[0] != keys[1]
@@ -301,7 +294,6 @@ def test_each_retry_is_logged_without_patient_data_or_secrets(
         ]
     )
     client = sdk.client(retry=hic.RetryConfig())
-    record_sleeps(client)
     wanted = hic.SearchFilter(values=[hic.SearchByAttributeValue(dicom_patient_id=patient)], operator="EQUAL")
     with caplog.at_level(logging.DEBUG):
         sdk.run(client.search_image_sets(DATASTORE_ID, filters=[wanted]))
@@ -332,7 +324,6 @@ def _update(sdk: Harness, client: Any) -> Any:
 def test_conflict_after_an_attempt_that_may_have_applied_says_so(sdk: Harness, mock: Any, first: Any) -> None:
     route = mock.post(f"{IMAGE_SET_URL}/updateImageSetMetadata").mock(side_effect=[first, error_response(409)])
     client = sdk.client()
-    record_sleeps(client)
     with pytest.raises(hic.ConflictException) as caught:
         _update(sdk, client)
     error = caught.value
@@ -352,7 +343,6 @@ def test_conflict_after_attempts_that_cannot_have_applied_is_plain(sdk: Harness,
     script = [error_response(409)] if first is None else [first, error_response(409)]
     mock.post(f"{IMAGE_SET_URL}/updateImageSetMetadata").mock(side_effect=script)
     client = sdk.client()
-    record_sleeps(client)
     with pytest.raises(hic.ConflictException) as caught:
         _update(sdk, client)
     assert not caught.value.may_have_applied
@@ -362,7 +352,6 @@ def test_conflict_after_attempts_that_cannot_have_applied_is_plain(sdk: Harness,
 def test_conflict_on_a_copy_names_both_versions(sdk: Harness, mock: Any) -> None:
     mock.post(f"{IMAGE_SET_URL}/copyImageSet").mock(side_effect=[error_response(500), error_response(409)])
     client = sdk.client()
-    record_sleeps(client)
     with pytest.raises(hic.ConflictException) as caught:
         sdk.run(
             client.copy_image_set(
@@ -381,7 +370,6 @@ def test_a_write_retried_after_a_throttle_succeeds_once(sdk: Harness, mock: Any)
         side_effect=[error_response(429), httpx.Response(200, json=UPDATE_OK)]
     )
     client = sdk.client()
-    record_sleeps(client)
     assert _update(sdk, client).latest_version_id == "4"
     assert [call.request.url.params["latestVersion"] for call in route.calls] == ["3", "3"]
 
@@ -392,7 +380,7 @@ def test_a_write_retried_after_a_throttle_succeeds_once(sdk: Harness, mock: Any)
 def test_with_options_view_keeps_the_policys_waiting_and_leaves_the_client_as_it_was(sdk: Harness, mock: Any) -> None:
     route = mock.post(SEARCH_URL).mock(return_value=error_response(500))
     client = sdk.client(retry=hic.RetryConfig(max_attempts=3))
-    slept = record_sleeps(client)
+    slept = sdk.clock.sleeps
     view = client.with_options(retry=hic.RetryConfig(max_attempts=2, base_delay=0.5), timeout=0.25)
     with pytest.raises(hic.InternalServerException):
         sdk.run(view.search_image_sets(DATASTORE_ID))

@@ -1,4 +1,4 @@
-"""wait_for_image_set on both clients, with a fake clock and sleep so that waits take no time."""
+"""wait_for_image_set on both clients, on the harness's fake clock so that waits take no time."""
 
 from __future__ import annotations
 
@@ -9,36 +9,11 @@ import pytest
 import respx
 
 import healthimaging_client as hic
+from healthimaging_client.testing import FakeClock
 
 from .conftest import DATASTORE_ID, ENDPOINT, IMAGE_SET_ID, Harness
 
 VERSIONS_URL = f"{ENDPOINT}/datastore/{DATASTORE_ID}/imageSet/{IMAGE_SET_ID}/listImageSetVersions"
-
-
-class FakeTime:
-    """A clock that moves only when slept on."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    async def async_sleep(self, seconds: float) -> None:
-        self.sleep(seconds)
-
-
-def waiting_client(sdk: Harness, time: FakeTime, **overrides: Any) -> Any:
-    client = sdk.client(**overrides)
-    client._clock = time.clock
-    client._retry.sleep = time.sleep
-    client._retry.async_sleep = time.async_sleep
-    return client
 
 
 def version(
@@ -60,7 +35,6 @@ def page(*items: dict[str, Any], next_token: str | None = None) -> httpx.Respons
 
 
 def test_waits_until_the_latest_version_is_unlocked(sdk: Harness) -> None:
-    time = FakeTime()
     with respx.mock:
         route = respx.post(VERSIONS_URL)
         route.side_effect = [
@@ -68,48 +42,43 @@ def test_waits_until_the_latest_version_is_unlocked(sdk: Harness) -> None:
             page(version("2", "LOCKED", "UPDATING")),
             page(version("2", "ACTIVE", "UPDATED", updatedAt=1680042257.908)),
         ]
-        done = sdk.run(waiting_client(sdk, time).wait_for_image_set(DATASTORE_ID, IMAGE_SET_ID, poll_interval=3))
+        done = sdk.run(sdk.client().wait_for_image_set(DATASTORE_ID, IMAGE_SET_ID, poll_interval=3))
         assert route.call_count == 3
         assert all(call.request.url.params["maxResults"] == "1" for call in route.calls)
     assert isinstance(done, hic.ImageSetProperties)
     assert (done.version_id, done.image_set_state, done.image_set_workflow_status) == ("2", "ACTIVE", "UPDATED")
-    assert time.sleeps == [3, 3]
+    assert sdk.clock.sleeps == [3, 3]
 
 
 @pytest.mark.parametrize(("working", "status"), [("UPDATING", "UPDATE_FAILED"), ("COPYING", "COPY_FAILED")])
 def test_a_failed_write_raises_with_the_service_message(sdk: Harness, working: str, status: str) -> None:
-    time = FakeTime()
     with respx.mock:
         respx.post(VERSIONS_URL).side_effect = [
             page(version("4", "LOCKED", working)),
             page(version("4", "ACTIVE", status, message="Invalid input for tag 00100010")),
         ]
         with pytest.raises(hic.WaiterError) as caught:
-            sdk.run(waiting_client(sdk, time).wait_for_image_set(DATASTORE_ID, IMAGE_SET_ID))
+            sdk.run(sdk.client().wait_for_image_set(DATASTORE_ID, IMAGE_SET_ID))
     error = caught.value
     assert not isinstance(error, hic.WaiterTimeoutError)
     assert status in str(error)
     assert "Invalid input for tag 00100010" in str(error)
     assert error.properties is not None and error.properties.version_id == "4"
-    assert time.sleeps == [5.0]
+    assert sdk.clock.sleeps == [5.0]
 
 
 def test_times_out_with_the_last_state(sdk: Harness) -> None:
-    time = FakeTime()
     with respx.mock:
         route = respx.post(VERSIONS_URL).mock(return_value=page(version("7", "LOCKED", "COPYING")))
         with pytest.raises(hic.WaiterTimeoutError) as caught:
-            sdk.run(
-                waiting_client(sdk, time).wait_for_image_set(DATASTORE_ID, IMAGE_SET_ID, timeout=12, poll_interval=5)
-            )
+            sdk.run(sdk.client().wait_for_image_set(DATASTORE_ID, IMAGE_SET_ID, timeout=12, poll_interval=5))
         assert route.call_count == 4
-    assert time.sleeps == [5, 5, 2]
+    assert sdk.clock.sleeps == [5, 5, 2]
     assert "COPYING" in str(caught.value) and "12 s" in str(caught.value)
     assert caught.value.properties is not None and caught.value.properties.version_id == "7"
 
 
 def test_backs_off_while_throttled(sdk: Harness) -> None:
-    time = FakeTime()
     throttled = httpx.Response(429, json={"message": "slow down"}, headers={"x-amzn-ErrorType": "ThrottlingException"})
     with respx.mock:
         respx.post(VERSIONS_URL).side_effect = [
@@ -119,31 +88,30 @@ def test_backs_off_while_throttled(sdk: Harness) -> None:
             page(version("2", "LOCKED", "UPDATING")),
             page(version("2", "ACTIVE", "UPDATED")),
         ]
-        client = waiting_client(sdk, time, retry=hic.RetryConfig(max_attempts=1))
+        client = sdk.client(retry=hic.RetryConfig(max_attempts=1))
         done = sdk.run(client.wait_for_image_set(DATASTORE_ID, IMAGE_SET_ID, poll_interval=2))
     assert done.version_id == "2"
-    assert time.sleeps == [2, 4, 8, 2]
+    assert sdk.clock.sleeps == [2, 4, 8, 2]
 
 
 def test_a_named_version_is_found_across_pages(sdk: Harness) -> None:
-    time = FakeTime()
     with respx.mock:
         route = respx.post(VERSIONS_URL)
         route.side_effect = [
             page(version("3", "LOCKED", "UPDATING"), version("2", "LOCKED", "COPYING"), next_token="t+/="),
             page(version("1", "ACTIVE", "COPIED")),
         ]
-        done = sdk.run(waiting_client(sdk, time).wait_for_image_set(DATASTORE_ID, IMAGE_SET_ID, version_id=1))
+        done = sdk.run(sdk.client().wait_for_image_set(DATASTORE_ID, IMAGE_SET_ID, version_id=1))
         assert route.calls[1].request.url.params["nextToken"] == "t+/="
     assert done.version_id == "1"
-    assert time.sleeps == [0.0]
+    assert sdk.clock.sleeps == [0.0]
 
 
 def test_an_unknown_version_raises(sdk: Harness) -> None:
     with respx.mock:
         respx.post(VERSIONS_URL).mock(return_value=page(version("2", "ACTIVE", "UPDATED")))
         with pytest.raises(hic.WaiterError, match="version 9 was not found"):
-            sdk.run(waiting_client(sdk, FakeTime()).wait_for_image_set(DATASTORE_ID, IMAGE_SET_ID, version_id="9"))
+            sdk.run(sdk.client().wait_for_image_set(DATASTORE_ID, IMAGE_SET_ID, version_id="9"))
 
 
 def test_other_errors_are_not_swallowed(sdk: Harness) -> None:
@@ -152,7 +120,7 @@ def test_other_errors_are_not_swallowed(sdk: Harness) -> None:
             return_value=httpx.Response(404, json={}, headers={"x-amzn-ErrorType": "ResourceNotFoundException"})
         )
         with pytest.raises(hic.ResourceNotFoundException):
-            sdk.run(waiting_client(sdk, FakeTime()).wait_for_image_set(DATASTORE_ID, IMAGE_SET_ID))
+            sdk.run(sdk.client().wait_for_image_set(DATASTORE_ID, IMAGE_SET_ID))
 
 
 @pytest.mark.parametrize(
@@ -161,22 +129,21 @@ def test_other_errors_are_not_swallowed(sdk: Harness) -> None:
 )
 def test_bad_arguments_are_rejected_before_polling(sdk: Harness, kwargs: dict[str, Any]) -> None:
     with respx.mock, pytest.raises(hic.ParamValidationError):
-        sdk.run(waiting_client(sdk, FakeTime()).wait_for_image_set(DATASTORE_ID, IMAGE_SET_ID, **kwargs))
+        sdk.run(sdk.client().wait_for_image_set(DATASTORE_ID, IMAGE_SET_ID, **kwargs))
 
 
 def test_an_image_set_without_versions_raises(sdk: Harness) -> None:
     with respx.mock:
         respx.post(VERSIONS_URL).mock(return_value=page())
         with pytest.raises(hic.WaiterError, match="has no versions"):
-            sdk.run(waiting_client(sdk, FakeTime()).wait_for_image_set(DATASTORE_ID, IMAGE_SET_ID))
+            sdk.run(sdk.client().wait_for_image_set(DATASTORE_ID, IMAGE_SET_ID))
 
 
 def test_throttled_polling_slows_down_to_a_cap_and_honours_retry_after() -> None:
     from healthimaging_client._waiter import MAX_THROTTLED_INTERVAL, ImageSetWaiter
 
-    time = FakeTime()
     waiter = ImageSetWaiter(
-        DATASTORE_ID, IMAGE_SET_ID, version_id=None, timeout=10_000, poll_interval=5, clock=time.clock
+        DATASTORE_ID, IMAGE_SET_ID, version_id=None, timeout=10_000, poll_interval=5, clock=FakeClock().monotonic
     )
 
     def throttling(retry_after: float | None) -> hic.ThrottlingException:

@@ -11,8 +11,9 @@ from typing import Any
 
 import httpx
 
-from .._client import AsyncClient, Client
-from .._operations import OPERATIONS
+from .._async_client import AsyncClient
+from .._operations import Operation
+from .._sync_client import Client
 from . import _documents as docs
 from ._protocol import Fault, Protocol
 from ._server import make_server, serve_in_thread
@@ -163,8 +164,8 @@ class LocalHealthImaging:
         message: str = "injected failure",
     ) -> None:
         """Answer the next ``times`` calls of ``operation`` (None: of any) with this error."""
-        if operation is not None and operation not in OPERATIONS:
-            raise ValueError(f"operation must be one of {', '.join(OPERATIONS)} or None")
+        if operation is not None and operation not in set(Operation):
+            raise ValueError(f"operation must be one of {', '.join(Operation)} or None")
         if isinstance(times, bool) or times < 1:
             raise ValueError("times must be a whole number of at least 1")
         with self._protocol.lock:

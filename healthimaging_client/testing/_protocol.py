@@ -25,9 +25,10 @@ from urllib.parse import unquote
 import attrs
 import cattrs
 
-from .. import _validation as v
 from .. import models as m
-from .._converter import converter
+from .._operations import Operation
+from .._wire import validation as v
+from .._wire.converter import converter
 from . import _search as search
 from ._sigv4 import parse_authorization, verify
 from ._store import JSON, ServiceFault, Store, validation
@@ -41,10 +42,10 @@ _ROUTE = re.compile(
     r"/datastore/(?P<datastore>[^/]+)/(?:searchImageSets|imageSet/(?P<image_set>[^/]+)/(?P<op>[A-Za-z]+))"
 )
 _OPERATIONS = {
-    "getImageSetMetadata": "GetImageSetMetadata",
-    "listImageSetVersions": "ListImageSetVersions",
-    "updateImageSetMetadata": "UpdateImageSetMetadata",
-    "copyImageSet": "CopyImageSet",
+    "getImageSetMetadata": Operation.GET_IMAGE_SET_METADATA,
+    "listImageSetVersions": Operation.LIST_IMAGE_SET_VERSIONS,
+    "updateImageSetMetadata": Operation.UPDATE_IMAGE_SET_METADATA,
+    "copyImageSet": Operation.COPY_IMAGE_SET,
 }
 
 
@@ -102,18 +103,20 @@ class Protocol:
     def _route(self, method: str, raw_path: str) -> tuple[str, Callable[[_Request], Response], re.Match[str]]:
         match = _ROUTE.fullmatch(raw_path)
         operation = (
-            "SearchImageSets" if match and match["op"] is None else _OPERATIONS.get(match["op"] if match else "")
+            Operation.SEARCH_IMAGE_SETS
+            if match and match["op"] is None
+            else _OPERATIONS.get(match["op"] if match else "")
         )
         if match is None or operation is None:
             raise ServiceFault(404, "UnknownOperationException", "no operation at this path")
         if method != "POST":
             raise ServiceFault(405, "UnknownOperationException", "every operation is a POST")
         handlers: dict[str, Callable[[_Request], Response]] = {
-            "SearchImageSets": self._search,
-            "GetImageSetMetadata": self._get_metadata,
-            "ListImageSetVersions": self._list_versions,
-            "UpdateImageSetMetadata": self._update,
-            "CopyImageSet": self._copy,
+            Operation.SEARCH_IMAGE_SETS: self._search,
+            Operation.GET_IMAGE_SET_METADATA: self._get_metadata,
+            Operation.LIST_IMAGE_SET_VERSIONS: self._list_versions,
+            Operation.UPDATE_IMAGE_SET_METADATA: self._update,
+            Operation.COPY_IMAGE_SET: self._copy,
         }
         return operation, handlers[operation], match
 
@@ -156,7 +159,7 @@ class Protocol:
     def _search(self, request: _Request) -> Response:
         criteria = _structure(_json_object(request.body or b"{}"), m.SearchCriteria)
         page_size = _page_size(request.query)
-        p = v.Problems("SearchImageSets")
+        p = v.Problems(Operation.SEARCH_IMAGE_SETS)
         v.search_filters(p, "filters", criteria.filters)
         v.sort(p, "sort", criteria.sort)
         v.next_token(p, "nextToken", request.query.get("nextToken"))
@@ -180,7 +183,7 @@ class Protocol:
             raise validation(str(exc)) from None
 
     def _get_metadata(self, request: _Request) -> Response:
-        p = v.Problems("GetImageSetMetadata")
+        p = v.Problems(Operation.GET_IMAGE_SET_METADATA)
         version = v.version_id(p, "version", request.query.get("version"), required=False)
         _raise_problems(p)
         document = self.store.document(request.datastore_id, request.image_set_id, version)
@@ -189,7 +192,7 @@ class Protocol:
 
     def _list_versions(self, request: _Request) -> Response:
         page_size = _page_size(request.query)
-        p = v.Problems("ListImageSetVersions")
+        p = v.Problems(Operation.LIST_IMAGE_SET_VERSIONS)
         v.next_token(p, "nextToken", request.query.get("nextToken"))
         _raise_problems(p)
         fingerprint = search.fingerprint(request.raw_path.encode())
@@ -209,7 +212,7 @@ class Protocol:
             blobs = cast(dict[str, object], updates_json)
             payload["DICOMUpdates"] = {name: _blob(name, blob) for name, blob in blobs.items()}
         updates = _structure(payload, m.MetadataUpdates)
-        p = v.Problems("UpdateImageSetMetadata")
+        p = v.Problems(Operation.UPDATE_IMAGE_SET_METADATA)
         latest = v.version_id(p, "latestVersion", request.query.get("latestVersion"))
         revert = v.version_id(p, "revertToVersionId", updates.revert_to_version_id, required=False)
         if (updates.dicom_updates is None) == (updates.revert_to_version_id is None):
@@ -237,7 +240,7 @@ class Protocol:
 
     def _copy(self, request: _Request) -> Response:
         information = _structure(_json_object(request.body), m.CopyImageSetInformation)
-        p = v.Problems("CopyImageSet")
+        p = v.Problems(Operation.COPY_IMAGE_SET)
         v.version_id(p, "sourceImageSet.latestVersionId", information.source_image_set.latest_version_id)
         copies = information.source_image_set.dicom_copies
         if copies is not None:

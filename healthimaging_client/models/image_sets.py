@@ -1,15 +1,4 @@
-"""Typed requests and responses of the five image-set operations.
-
-Class names are the service model's shape names and field names are its
-member names in snake_case, so the AWS API reference maps one to one.
-Models are frozen and keyword-only. Fields the service model marks
-``sensitive`` (patient data) print as ``'***'`` in ``repr``; the value stays
-available through the attribute.
-
-Enum fields of responses hold the enum member when the value is known and the
-plain string otherwise, so a value added to the service later does not break
-an installed SDK.
-"""
+"""Requests and responses of the image-set operations (search, metadata, versions, update, copy)."""
 
 from __future__ import annotations
 
@@ -17,50 +6,10 @@ import enum
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
 import attrs
 
-__all__ = [
-    "CopyDestinationImageSet",
-    "CopyDestinationImageSetProperties",
-    "CopyImageSetInformation",
-    "CopyImageSetOutput",
-    "CopySourceImageSetInformation",
-    "CopySourceImageSetProperties",
-    "DICOMStudyDateAndTime",
-    "DICOMTags",
-    "DICOMUpdates",
-    "ImageSetProperties",
-    "ImageSetState",
-    "ImageSetWorkflowStatus",
-    "ImageSetsMetadataSummary",
-    "ListImageSetVersionsOutput",
-    "MetadataCopies",
-    "Operator",
-    "Overrides",
-    "SearchByAttributeValue",
-    "SearchCriteria",
-    "SearchFilter",
-    "SearchImageSetsOutput",
-    "Sort",
-    "SortField",
-    "SortOrder",
-    "StorageTier",
-    "UpdateImageSetMetadataOutput",
-]
-
-MASK = "'***'"
-
-
-def _masked(value: object) -> str:
-    return "None" if value is None else MASK
-
-
-def _sensitive(default: Any = None) -> Any:
-    """A field holding patient data: hidden from ``repr``."""
-    return attrs.field(default=default, repr=_masked)
-
+from ._fields import masked, sensitive
 
 # --- enums -------------------------------------------------------------------
 
@@ -128,8 +77,8 @@ class StorageTier(enum.StrEnum):
 class DICOMStudyDateAndTime:
     """A study date (``YYYYMMDD``) and optional time (``HHMMSS``) to search by."""
 
-    dicom_study_date: str = _sensitive()
-    dicom_study_time: str | None = _sensitive()
+    dicom_study_date: str = sensitive()
+    dicom_study_time: str | None = sensitive()
 
 
 @attrs.frozen(kw_only=True)
@@ -139,11 +88,11 @@ class SearchByAttributeValue:
     Timestamps should be timezone-aware; a naive ``datetime`` is taken as UTC.
     """
 
-    dicom_patient_id: str | None = _sensitive()
-    dicom_accession_number: str | None = _sensitive()
-    dicom_study_id: str | None = _sensitive()
-    dicom_study_instance_uid: str | None = _sensitive()
-    dicom_series_instance_uid: str | None = _sensitive()
+    dicom_patient_id: str | None = sensitive()
+    dicom_accession_number: str | None = sensitive()
+    dicom_study_id: str | None = sensitive()
+    dicom_study_instance_uid: str | None = sensitive()
+    dicom_series_instance_uid: str | None = sensitive()
     created_at: datetime | None = None
     updated_at: datetime | None = None
     dicom_study_date_and_time: DICOMStudyDateAndTime | None = None
@@ -158,7 +107,7 @@ def _freeze_values(values: Sequence[SearchByAttributeValue]) -> tuple[SearchByAt
 class SearchFilter:
     """A filter: ``EQUAL`` takes one value, ``BETWEEN`` two (an inclusive range)."""
 
-    values: Sequence[SearchByAttributeValue] = attrs.field(converter=_freeze_values, repr=_masked)
+    values: Sequence[SearchByAttributeValue] = attrs.field(converter=_freeze_values, repr=masked)
     operator: Operator | str
 
 
@@ -181,14 +130,14 @@ class SearchCriteria:
     The service model marks the whole structure sensitive, so ``repr`` masks the sort too.
     """
 
-    filters: Sequence[SearchFilter] | None = attrs.field(default=None, converter=_freeze_filters, repr=_masked)
-    sort: Sort | None = attrs.field(default=None, repr=_masked)
+    filters: Sequence[SearchFilter] | None = attrs.field(default=None, converter=_freeze_filters, repr=masked)
+    sort: Sort | None = attrs.field(default=None, repr=masked)
 
 
 # --- update and copy input ---------------------------------------------------
 
 
-def _json_bytes(value: Mapping[str, Any] | str | bytes | None) -> bytes | None:
+def _json_bytes(value: Mapping[str, object] | str | bytes | None) -> bytes | None:
     """Accept the attributes as a dict, a JSON string or JSON bytes.
 
     Text that is no valid Unicode (a lone surrogate) still converts, so that validation, not
@@ -209,8 +158,8 @@ class DICOMUpdates:
     base64 of the JSON bytes, at most 30,000 bytes before encoding.
     """
 
-    removable_attributes: bytes | None = attrs.field(default=None, converter=_json_bytes, repr=_masked)
-    updatable_attributes: bytes | None = attrs.field(default=None, converter=_json_bytes, repr=_masked)
+    removable_attributes: bytes | None = attrs.field(default=None, converter=_json_bytes, repr=masked)
+    updatable_attributes: bytes | None = attrs.field(default=None, converter=_json_bytes, repr=masked)
 
 
 @attrs.frozen(kw_only=True)
@@ -221,7 +170,7 @@ class MetadataUpdates:
     revert_to_version_id: str | None = None
 
 
-def _json_text(value: Mapping[str, Any] | str) -> str:
+def _json_text(value: Mapping[str, object] | str) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
@@ -231,7 +180,7 @@ def _json_text(value: Mapping[str, Any] | str) -> str:
 class MetadataCopies:
     """The subset of the source to copy: a JSON document sent as a string."""
 
-    copiable_attributes: str = attrs.field(converter=_json_text, repr=_masked)
+    copiable_attributes: str = attrs.field(converter=_json_text, repr=masked)
 
 
 @attrs.frozen(kw_only=True)
@@ -259,22 +208,22 @@ class CopyImageSetInformation:
 class DICOMTags:
     """The DICOM attributes a search returns for each image set."""
 
-    dicom_patient_id: str | None = _sensitive()
-    dicom_patient_name: str | None = _sensitive()
-    dicom_patient_birth_date: str | None = _sensitive()
-    dicom_patient_sex: str | None = _sensitive()
-    dicom_study_instance_uid: str | None = _sensitive()
-    dicom_study_id: str | None = _sensitive()
-    dicom_study_description: str | None = _sensitive()
+    dicom_patient_id: str | None = sensitive()
+    dicom_patient_name: str | None = sensitive()
+    dicom_patient_birth_date: str | None = sensitive()
+    dicom_patient_sex: str | None = sensitive()
+    dicom_study_instance_uid: str | None = sensitive()
+    dicom_study_id: str | None = sensitive()
+    dicom_study_description: str | None = sensitive()
     dicom_number_of_study_related_series: int | None = None
     dicom_number_of_study_related_instances: int | None = None
-    dicom_accession_number: str | None = _sensitive()
-    dicom_series_instance_uid: str | None = _sensitive()
-    dicom_series_modality: str | None = _sensitive()
-    dicom_series_body_part: str | None = _sensitive()
-    dicom_series_number: int | None = _sensitive()
-    dicom_study_date: str | None = _sensitive()
-    dicom_study_time: str | None = _sensitive()
+    dicom_accession_number: str | None = sensitive()
+    dicom_series_instance_uid: str | None = sensitive()
+    dicom_series_modality: str | None = sensitive()
+    dicom_series_body_part: str | None = sensitive()
+    dicom_series_number: int | None = sensitive()
+    dicom_study_date: str | None = sensitive()
+    dicom_study_time: str | None = sensitive()
 
 
 @attrs.frozen(kw_only=True)

@@ -16,8 +16,8 @@ from typing import Any
 
 import attrs
 
-from . import models as m
-from .errors import ParamValidationError
+from .. import models as m
+from ..errors import ParamValidationError
 
 _ID = re.compile(r"[0-9a-z]{32}")
 _VERSION = re.compile(r"\d+")

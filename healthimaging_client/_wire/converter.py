@@ -1,7 +1,8 @@
 """The one cattrs converter between models and the service's JSON.
 
 Wire rules, all in this module (the models stay plain):
-- member names are renamed per field, as the service model spells them;
+- member names follow one rule (:func:`wire_name`), and the service model's
+  exceptions to it are listed by class and field;
 - timestamps are epoch seconds (fractions and ISO strings accepted when read;
   microseconds kept when sent, as botocore does; a naive ``datetime`` is UTC);
 - ``bytes`` fields are blobs, sent as standard padded base64;
@@ -20,133 +21,35 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from . import models as m
+from .. import models as m
 
-_SEARCH_VALUE_NAMES = {
-    "dicom_patient_id": "DICOMPatientId",
-    "dicom_accession_number": "DICOMAccessionNumber",
-    "dicom_study_id": "DICOMStudyId",
-    "dicom_study_instance_uid": "DICOMStudyInstanceUID",
-    "dicom_series_instance_uid": "DICOMSeriesInstanceUID",
-    "created_at": "createdAt",
-    "updated_at": "updatedAt",
-    "dicom_study_date_and_time": "DICOMStudyDateAndTime",
-    "is_primary": "isPrimary",
+#: Words the service model writes in capitals inside member names.
+_UPPER_WORDS = {"dicom": "DICOM", "uid": "UID"}
+
+#: Members the service model spells against the rule, by model class and field.
+WIRE_NAME_EXCEPTIONS: dict[type, dict[str, str]] = {
+    # The service model capitalises this one member, unlike its neighbours.
+    m.ImageSetProperties: {"image_set_workflow_status": "ImageSetWorkflowStatus"},
 }
 
-_COPY_PROPERTIES_NAMES = {
-    "image_set_id": "imageSetId",
-    "latest_version_id": "latestVersionId",
-    "image_set_state": "imageSetState",
-    "image_set_workflow_status": "imageSetWorkflowStatus",
-    "created_at": "createdAt",
-    "updated_at": "updatedAt",
-    "image_set_arn": "imageSetArn",
-}
 
-#: Python field name -> wire member name, for every model.
-WIRE_NAMES: dict[type, dict[str, str]] = {
-    m.DICOMStudyDateAndTime: {
-        "dicom_study_date": "DICOMStudyDate",
-        "dicom_study_time": "DICOMStudyTime",
-    },
-    m.SearchByAttributeValue: _SEARCH_VALUE_NAMES,
-    m.SearchFilter: {"values": "values", "operator": "operator"},
-    m.Sort: {"sort_order": "sortOrder", "sort_field": "sortField"},
-    m.SearchCriteria: {"filters": "filters", "sort": "sort"},
-    m.DICOMUpdates: {
-        "removable_attributes": "removableAttributes",
-        "updatable_attributes": "updatableAttributes",
-    },
-    m.MetadataUpdates: {
-        "dicom_updates": "DICOMUpdates",
-        "revert_to_version_id": "revertToVersionId",
-    },
-    m.MetadataCopies: {"copiable_attributes": "copiableAttributes"},
-    m.CopySourceImageSetInformation: {
-        "latest_version_id": "latestVersionId",
-        "dicom_copies": "DICOMCopies",
-    },
-    m.CopyDestinationImageSet: {
-        "image_set_id": "imageSetId",
-        "latest_version_id": "latestVersionId",
-    },
-    m.CopyImageSetInformation: {
-        "source_image_set": "sourceImageSet",
-        "destination_image_set": "destinationImageSet",
-    },
-    m.DICOMTags: {
-        "dicom_patient_id": "DICOMPatientId",
-        "dicom_patient_name": "DICOMPatientName",
-        "dicom_patient_birth_date": "DICOMPatientBirthDate",
-        "dicom_patient_sex": "DICOMPatientSex",
-        "dicom_study_instance_uid": "DICOMStudyInstanceUID",
-        "dicom_study_id": "DICOMStudyId",
-        "dicom_study_description": "DICOMStudyDescription",
-        "dicom_number_of_study_related_series": "DICOMNumberOfStudyRelatedSeries",
-        "dicom_number_of_study_related_instances": "DICOMNumberOfStudyRelatedInstances",
-        "dicom_accession_number": "DICOMAccessionNumber",
-        "dicom_series_instance_uid": "DICOMSeriesInstanceUID",
-        "dicom_series_modality": "DICOMSeriesModality",
-        "dicom_series_body_part": "DICOMSeriesBodyPart",
-        "dicom_series_number": "DICOMSeriesNumber",
-        "dicom_study_date": "DICOMStudyDate",
-        "dicom_study_time": "DICOMStudyTime",
-    },
-    m.ImageSetsMetadataSummary: {
-        "image_set_id": "imageSetId",
-        "version": "version",
-        "created_at": "createdAt",
-        "updated_at": "updatedAt",
-        "last_accessed_at": "lastAccessedAt",
-        "storage_tier": "storageTier",
-        "dicom_tags": "DICOMTags",
-        "is_primary": "isPrimary",
-    },
-    m.SearchImageSetsOutput: {
-        "image_sets_metadata_summaries": "imageSetsMetadataSummaries",
-        "sort": "sort",
-        "next_token": "nextToken",
-    },
-    m.Overrides: {"forced": "forced"},
-    m.ImageSetProperties: {
-        "image_set_id": "imageSetId",
-        "version_id": "versionId",
-        "image_set_state": "imageSetState",
-        # The service model capitalises this one member, unlike its neighbours.
-        "image_set_workflow_status": "ImageSetWorkflowStatus",
-        "created_at": "createdAt",
-        "updated_at": "updatedAt",
-        "deleted_at": "deletedAt",
-        "message": "message",
-        "overrides": "overrides",
-        "is_primary": "isPrimary",
-    },
-    m.ListImageSetVersionsOutput: {
-        "image_set_properties_list": "imageSetPropertiesList",
-        "next_token": "nextToken",
-    },
-    m.UpdateImageSetMetadataOutput: {
-        "datastore_id": "datastoreId",
-        "image_set_id": "imageSetId",
-        "latest_version_id": "latestVersionId",
-        "image_set_state": "imageSetState",
-        "image_set_workflow_status": "imageSetWorkflowStatus",
-        "created_at": "createdAt",
-        "updated_at": "updatedAt",
-        "message": "message",
-    },
-    m.CopySourceImageSetProperties: _COPY_PROPERTIES_NAMES,
-    m.CopyDestinationImageSetProperties: _COPY_PROPERTIES_NAMES,
-    m.CopyImageSetOutput: {
-        "datastore_id": "datastoreId",
-        "source_image_set_properties": "sourceImageSetProperties",
-        "destination_image_set_properties": "destinationImageSetProperties",
-    },
-}
+def wire_name(field: str) -> str:
+    """A member's wire name from its field name: lower camel case, with ``DICOM`` and ``UID`` in capitals.
+
+    ``dicom_patient_id`` -> ``DICOMPatientId``; ``image_set_id`` -> ``imageSetId``.
+    """
+    first, *rest = field.split("_")
+    return _UPPER_WORDS.get(first, first) + "".join(_UPPER_WORDS.get(word, word.capitalize()) for word in rest)
+
+
+def wire_names(cls: type) -> dict[str, str]:
+    """Field name -> wire member name, for every field of a model class."""
+    exceptions = WIRE_NAME_EXCEPTIONS.get(cls, {})
+    return {a.name: exceptions.get(a.name) or wire_name(a.name) for a in attrs.fields(cls)}
 
 
 def _datetime_from_wire(value: object, _: object = None) -> datetime:
@@ -255,12 +158,13 @@ def _strict_bool(value: Any, _: Any) -> bool:
     return value
 
 
-def _is_model(tp: Any) -> bool:
-    return isinstance(tp, type) and tp in WIRE_NAMES
+def is_model(tp: Any) -> bool:
+    """Whether ``tp`` is one of the SDK's wire models (an attrs class of the models package)."""
+    return isinstance(tp, type) and attrs.has(tp) and tp.__module__.startswith(m.__name__ + ".")
 
 
 def _renames(cls: type) -> dict[str, Any]:
-    return {field: override(rename=wire) for field, wire in WIRE_NAMES[cls].items()}
+    return {field: override(rename=wire) for field, wire in wire_names(cls).items()}
 
 
 def _make_converter() -> cattrs.Converter:
@@ -283,8 +187,8 @@ def _make_converter() -> cattrs.Converter:
     def unstructure_fn(cls: type[Any]) -> Callable[[Any], Any]:
         return make_dict_unstructure_fn(cls, conv, _cattrs_omit_if_default=True, **_renames(cls))
 
-    conv.register_structure_hook_factory(_is_model, structure_fn)
-    conv.register_unstructure_hook_factory(_is_model, unstructure_fn)
+    conv.register_structure_hook_factory(is_model, structure_fn)
+    conv.register_unstructure_hook_factory(is_model, unstructure_fn)
     return conv
 
 

@@ -1,0 +1,250 @@
+"""``AsyncClient``: every method of the SDK, made or written here once.
+
+A plain operation is one line: ``_sends(ops.x)`` makes a method that
+validates and builds the operation's ``Call`` and sends it on the client's
+:class:`~._core.Core`; its signature and docstring are the operation's.
+Methods that do more (stream to a file, wait, page) are written out below.
+``Client`` has no code of its own for any of them: ``_sync_client`` derives
+each of its methods from the one here. So a method here may await only its
+core, never asyncio directly; the fan-out helpers at the end are the
+exception, and are async-only.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
+from types import TracebackType
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar
+
+import httpx
+
+from . import _operations as ops
+from . import errors
+from . import models as m
+from ._backends import AsyncioBackend
+from ._base_client import BaseClient
+from ._clock import AsyncioClock
+from ._core import Core
+from ._download import MetadataFile
+from ._methods import method_like, type_arguments
+from ._operations import Call
+from ._pagination import Page, Paginator
+from ._transport import default_async_http
+from ._waiter import ImageSetWaiter
+from ._wire.validation import positive_int
+from .metadata import ImageSetMetadata
+
+P = ParamSpec("P")
+T = TypeVar("T")
+Item = TypeVar("Item")
+Output = TypeVar("Output")
+
+DEFAULT_WAIT_TIMEOUT = 600.0
+DEFAULT_POLL_INTERVAL = 5.0
+
+
+def _sends(operation: Callable[P, Call[T]]) -> Callable[Concatenate[AsyncClient, P], Coroutine[Any, Any, T]]:
+    """A method that sends the call ``operation`` builds and returns its typed output."""
+
+    async def method(self: AsyncClient, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return await self._core.request(operation(*args, **kwargs))  # pyright: ignore[reportPrivateUsage]
+
+    return method_like(method, operation, "AsyncClient", returns=lambda call: type_arguments(call, "Call")[0])
+
+
+def _pages(
+    paginate: Callable[P, Paginator[Item, Output]],
+) -> Callable[Concatenate[AsyncClient, P], AsyncIterator[Page[Item, Output]]]:
+    """A method that iterates the pages of ``paginate``; its arguments are checked when it is called."""
+
+    def method(self: AsyncClient, /, *args: P.args, **kwargs: P.kwargs) -> AsyncIterator[Page[Item, Output]]:
+        return self._core.pages(paginate(*args, **kwargs))  # pyright: ignore[reportPrivateUsage]
+
+    return method_like(
+        method,
+        paginate,
+        "AsyncClient",
+        returns=lambda p: f"AsyncIterator[Page[{', '.join(type_arguments(p, 'Paginator'))}]]",
+    )
+
+
+def _items(
+    paginate: Callable[P, Paginator[Item, Output]], name: str, doc: str
+) -> Callable[Concatenate[AsyncClient, P], AsyncIterator[Item]]:
+    """A method that iterates the items of every page of ``paginate``."""
+
+    def method(self: AsyncClient, /, *args: P.args, **kwargs: P.kwargs) -> AsyncIterator[Item]:
+        return _flatten(self._core.pages(paginate(*args, **kwargs)))  # pyright: ignore[reportPrivateUsage]
+
+    return method_like(
+        method,
+        paginate,
+        "AsyncClient",
+        returns=lambda p: f"AsyncIterator[{type_arguments(p, 'Paginator')[0]}]",
+        name=name,
+        doc=doc,
+    )
+
+
+async def _flatten(pages: AsyncIterator[Page[Item, Output]]) -> AsyncIterator[Item]:
+    async for page in pages:
+        for item in page.items:
+            yield item
+
+
+class AsyncClient(BaseClient[httpx.AsyncClient]):
+    """The asyncio HealthImaging client.
+
+    Region and credentials resolve through botocore's standard chain unless
+    given. Pass ``http_client`` to bring your own ``httpx.AsyncClient``
+    (proxies, a custom transport); a client you pass is never closed here.
+    ``retry`` says how failures are retried (:class:`RetryConfig`);
+    ``rate_limits`` paces operations client-side (:class:`RateLimit`; off by default).
+
+    One instance is safe to share between many tasks. Credential resolution
+    and refresh (which can read files or call the network) run in a worker
+    thread, never on the event loop.
+    """
+
+    _default_http = staticmethod(default_async_http)
+    _backend = staticmethod(AsyncioBackend)  # type: ignore[assignment]
+    _default_clock = staticmethod(AsyncioClock)
+
+    @classmethod
+    def _over(cls, core: Core) -> Self:
+        """An AsyncClient running on ``core`` (how ``Client`` runs these methods on its own, blocking core)."""
+        client = object.__new__(cls)
+        client._core = core
+        return client
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the connection pool, if this client opened it."""
+        await self._core.close()
+
+    # --- image sets ----------------------------------------------------------------
+
+    search_image_sets = _sends(ops.search_image_sets)
+    get_image_set_metadata = _sends(ops.get_image_set_metadata)
+    list_image_set_versions = _sends(ops.list_image_set_versions)
+    update_image_set_metadata = _sends(ops.update_image_set_metadata)
+    copy_image_set = _sends(ops.copy_image_set)
+
+    async def download_image_set_metadata(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        path: str | os.PathLike[str],
+        *,
+        version_id: int | str | None = None,
+        decompress: bool = True,
+    ) -> None:
+        """Stream the metadata document to ``path``: JSON, or the gzip bytes as sent with ``decompress=False``.
+
+        The body is never held in memory; with ``AsyncClient``, file writes run off the event loop.
+        """
+        call = ops.get_image_set_metadata(datastore_id, image_set_id, version_id=version_id)
+        run = self._core.backend.run_blocking
+
+        async def consume(chunks: AsyncIterator[bytes]) -> None:
+            file = await run(MetadataFile, path, decompress=decompress, operation=call.operation)
+            try:
+                async for chunk in chunks:
+                    await run(file.write, chunk)
+                await run(file.commit)
+            except BaseException:
+                file.abort()
+                raise
+
+        await self._core.download(call, consume)
+
+    async def wait_for_image_set(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        *,
+        version_id: int | str | None = None,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> m.ImageSetProperties:
+        """Wait until a version (the latest by default) is no longer locked by an update or copy; its properties.
+
+        Raises :class:`~healthimaging_client.WaiterError` (with the service's message) when the write
+        failed, and :class:`~healthimaging_client.WaiterTimeoutError` when ``timeout`` seconds pass.
+        """
+        waiter = ImageSetWaiter(
+            datastore_id,
+            image_set_id,
+            version_id=version_id,
+            timeout=timeout,
+            poll_interval=poll_interval,
+            clock=self._core.clock.monotonic,
+        )
+        return await self._core.wait(waiter)
+
+    # --- paginators: arguments checked when called, requests sent when iterated ---------------
+
+    iter_image_set_pages = _pages(ops.iter_image_set_pages)
+    iter_image_sets = _items(
+        ops.iter_image_set_pages, "iter_image_sets", "Every image set a search finds, across all pages."
+    )
+    iter_image_set_version_pages = _pages(ops.iter_image_set_version_pages)
+    iter_image_set_versions = _items(
+        ops.iter_image_set_version_pages, "iter_image_set_versions", "Every version of an image set, newest first."
+    )
+
+    # --- async only: concurrent fan-out ----------------------------------------------------
+
+    async def get_image_set_metadata_many(
+        self,
+        datastore_id: str,
+        image_set_ids: Iterable[str],
+        *,
+        concurrency: int = 16,
+    ) -> AsyncIterator[tuple[str, ImageSetMetadata | errors.HealthImagingError]]:
+        """Fetch many image sets' metadata, ``concurrency`` at a time, yielding each as it completes.
+
+        Yields ``(image_set_id, metadata)`` or ``(image_set_id, error)``: one
+        failure does not stop the others. Leaving the loop early cancels what
+        is still in flight.
+        """
+        import asyncio
+
+        positive_int("concurrency", concurrency)
+        pending_ids = iter(image_set_ids)
+        running: dict[asyncio.Task[ImageSetMetadata], str] = {}
+
+        def start_next() -> None:
+            for image_set_id in pending_ids:
+                task = asyncio.ensure_future(self.get_image_set_metadata(datastore_id, image_set_id))
+                running[task] = image_set_id
+                return
+
+        try:
+            for _ in range(concurrency):
+                start_next()
+            while running:
+                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    image_set_id = running.pop(task)
+                    start_next()
+                    exc = task.exception()
+                    if exc is None:
+                        yield image_set_id, task.result()
+                    elif isinstance(exc, errors.HealthImagingError):
+                        yield image_set_id, exc
+                    else:
+                        raise exc
+        finally:
+            for task in running:
+                task.cancel()
+            if running:
+                await asyncio.gather(*running, return_exceptions=True)

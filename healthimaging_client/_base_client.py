@@ -1,0 +1,131 @@
+"""What both clients share outside the send loop: the constructor, their settings, ``with_options``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Generic, Self, TypeVar
+
+import attrs
+import httpx
+
+from . import _logging
+from ._backends import Backend
+from ._clock import Clock
+from ._config import resolve_config
+from ._core import Core
+from ._pacing import Pacer, RateLimit
+from ._retry import RetryConfig, RetryPolicy
+from ._transport import DEFAULT_TIMEOUT
+from ._types import NOT_GIVEN, NotGiven
+
+if TYPE_CHECKING:
+    import botocore.session
+
+HttpT = TypeVar("HttpT", httpx.Client, httpx.AsyncClient)
+
+
+class BaseClient(Generic[HttpT]):
+    """Settings resolved once, into the :class:`~._core.Core` the client's methods run on."""
+
+    _core: Core
+
+    def __init__(
+        self,
+        *,
+        region_name: str | None = None,
+        profile_name: str | None = None,
+        aws_access_key_id: str | None = None,
+        aws_secret_access_key: str | None = None,
+        aws_session_token: str | None = None,
+        botocore_session: botocore.session.Session | None = None,
+        endpoint_url: str | None = None,
+        use_fips_endpoint: bool = False,
+        use_dualstack_endpoint: bool = False,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        retry: RetryConfig | None = None,
+        rate_limits: Mapping[str, RateLimit] | None = None,
+        limits: httpx.Limits | None = None,
+        http_client: HttpT | None = None,
+        log_bodies: bool = False,
+        clock: Clock | None = None,
+    ) -> None:
+        """``log_bodies=True`` logs request and response bodies, which are patient data (see ``_logging``).
+
+        ``clock`` is for tests and simulations: retries, pacing and waiters read and sleep on it.
+        """
+        config = resolve_config(
+            region_name=region_name,
+            profile_name=profile_name,
+            aws_access_key_id=aws_access_key_id,
+            aws_secret_access_key=aws_secret_access_key,
+            aws_session_token=aws_session_token,
+            botocore_session=botocore_session,
+            endpoint_url=endpoint_url,
+            use_fips_endpoint=use_fips_endpoint,
+            use_dualstack_endpoint=use_dualstack_endpoint,
+        )
+        if isinstance(timeout, NotGiven):
+            timeout = http_client.timeout if http_client is not None else DEFAULT_TIMEOUT
+        http_timeout = httpx.Timeout(timeout)
+        clock = clock or self._default_clock()
+        self._core = Core(
+            region_name=config.region_name,
+            endpoint_url=config.endpoint_url,
+            signer=config.signer,
+            backend=self._backend(http_client or self._default_http(http_timeout, limits)),
+            clock=clock,
+            retry=RetryPolicy(retry or RetryConfig()),
+            pacer=Pacer(rate_limits, clock.monotonic) if rate_limits else None,
+            timeout=http_timeout,
+            log_bodies=log_bodies,
+            owns_http=http_client is None,
+        )
+        if log_bodies:
+            _logging.warn_body_logging()
+
+    # The side each client stands on (its pool, its backend, its clock).
+
+    @staticmethod
+    def _default_http(timeout: httpx.Timeout, limits: httpx.Limits | None) -> HttpT:
+        raise NotImplementedError
+
+    @staticmethod
+    def _backend(http: HttpT) -> Backend:
+        raise NotImplementedError
+
+    @staticmethod
+    def _default_clock() -> Clock:
+        raise NotImplementedError
+
+    @property
+    def region_name(self) -> str:
+        """The AWS region requests are signed for."""
+        return self._core.region_name
+
+    @property
+    def endpoint_url(self) -> str:
+        """The base URL requests go to (the service's ``runtime-`` host, or a custom endpoint verbatim)."""
+        return self._core.endpoint_url
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(region_name={self.region_name!r}, endpoint_url={self.endpoint_url!r})"
+
+    def with_options(
+        self,
+        *,
+        retry: RetryConfig | None = None,
+        timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+    ) -> Self:
+        """A view of this client with other retry or timeout settings, sharing its connection pool.
+
+        The view does not own the pool: close the original client, not the view.
+        """
+        core = self._core
+        view = object.__new__(type(self))
+        view._core = attrs.evolve(
+            core,
+            retry=core.retry if retry is None else core.retry.with_config(retry),
+            timeout=core.timeout if isinstance(timeout, NotGiven) else httpx.Timeout(timeout),
+            owns_http=False,
+        )
+        return view

@@ -1,0 +1,65 @@
+"""Client methods made from definitions written elsewhere, with the definition's name, docstring and signature.
+
+``AsyncClient`` makes a method from each pure operation, and ``Client`` makes
+each of its methods from ``AsyncClient``'s, so a signature or docstring is
+written once. ``help()``, ``inspect.signature`` and the API reference show the
+method as if written out: ``self`` first, and the type the method returns.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import TypeVar
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def method_like(
+    method: F,
+    definition: Callable[..., object],
+    owner: str,
+    *,
+    returns: Callable[[str], str] = str,
+    name: str = "",
+    doc: str = "",
+) -> F:
+    """``method``, named and documented as ``definition`` (or ``name`` and ``doc``), as a method of ``owner``.
+
+    ``returns`` turns the definition's return annotation into the method's
+    (for instance ``Call[X]`` into ``X``).
+    """
+    functools.update_wrapper(method, definition)
+    if name:
+        method.__name__ = name
+    if doc:
+        method.__doc__ = doc
+    method.__qualname__ = f"{owner}.{method.__name__}"
+    method.__module__ = "healthimaging_client"
+    signature = inspect.signature(definition)
+    parameters = list(signature.parameters.values())
+    if not parameters or parameters[0].name != "self":
+        parameters.insert(0, inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD))
+    annotation = signature.return_annotation
+    if isinstance(annotation, str):
+        annotation = returns(annotation)
+    method.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=parameters, return_annotation=annotation
+    )
+    return method
+
+
+def type_arguments(annotation: str, generic: str) -> list[str]:
+    """The type arguments of ``generic[...]`` in an annotation's text: ``Page[A, B[C, D]]`` -> ``["A", "B[C, D]"]``."""
+    if not (annotation.startswith(generic + "[") and annotation.endswith("]")):
+        raise ValueError(f"expected {generic}[...], got {annotation}")
+    inner = annotation[len(generic) + 1 : -1]
+    arguments: list[str] = []
+    depth = start = 0
+    for index, char in enumerate(inner):
+        depth += {"[": 1, "]": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            arguments.append(inner[start:index].strip())
+            start = index + 1
+    return [*arguments, inner[start:].strip()]

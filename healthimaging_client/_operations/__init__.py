@@ -1,0 +1,28 @@
+"""One pure definition per operation: validated input -> :class:`Call`; response -> output or typed error.
+
+Nothing here does I/O. A definition checks its input by the service model's
+rules (raising :class:`~healthimaging_client.ParamValidationError` before
+anything is sent), encodes the request, and says how to read the answer. Both
+clients send what a ``Call`` describes and hand the bytes back to
+:meth:`Call.parse`, so they share every rule of the wire format.
+"""
+
+from ._call import Call, Operation
+from .image_sets import get_image_set_metadata, list_image_set_versions, read_metadata, search_image_sets
+from .paginators import iter_image_set_pages, iter_image_set_version_pages
+from .writes import CopiableInput, UpdatesInput, copy_image_set, update_image_set_metadata
+
+__all__ = [
+    "Call",
+    "CopiableInput",
+    "Operation",
+    "UpdatesInput",
+    "copy_image_set",
+    "get_image_set_metadata",
+    "iter_image_set_pages",
+    "iter_image_set_version_pages",
+    "list_image_set_versions",
+    "read_metadata",
+    "search_image_sets",
+    "update_image_set_metadata",
+]

@@ -1,0 +1,111 @@
+"""``Client``: the blocking client, derived from ``AsyncClient`` method by method, with no code of its own.
+
+Each method below runs the ``AsyncClient`` method of the same name on this
+client's core, whose backend sends with ``httpx.Client`` in place and never
+suspends, so the coroutine runs to completion without an event loop
+(:func:`~._backends.run_to_completion`). The signatures, defaults and
+docstrings are the async ones, so the two clients cannot drift apart; a
+method added to ``AsyncClient`` needs one line here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from types import TracebackType
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar
+
+import httpx
+
+from ._async_client import AsyncClient
+from ._backends import BlockingBackend, run_to_completion
+from ._base_client import BaseClient
+from ._clock import BlockingClock
+from ._methods import method_like, type_arguments
+from ._transport import default_sync_http
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _blocking(
+    method: Callable[Concatenate[AsyncClient, P], Coroutine[Any, Any, T]],
+) -> Callable[Concatenate[Client, P], T]:
+    """A ``Client`` method that runs the ``AsyncClient`` coroutine method to completion."""
+
+    def run(self: Client, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        return run_to_completion(method(_twin(self), *args, **kwargs))
+
+    return method_like(run, method, "Client")
+
+
+def _blocking_iter(
+    method: Callable[Concatenate[AsyncClient, P], AsyncIterator[T]],
+) -> Callable[Concatenate[Client, P], Iterator[T]]:
+    """A ``Client`` method that iterates the ``AsyncClient`` async iterator method, one item at a time.
+
+    The async method is called at once, so its arguments are validated before
+    iteration starts, as they are on ``AsyncClient``.
+    """
+
+    def run(self: Client, /, *args: P.args, **kwargs: P.kwargs) -> Iterator[T]:
+        return _iterate(method(_twin(self), *args, **kwargs))
+
+    return method_like(run, method, "Client", returns=lambda it: f"Iterator[{type_arguments(it, 'AsyncIterator')[0]}]")
+
+
+def _twin(client: Client) -> AsyncClient:
+    """The ``AsyncClient`` that runs on ``client``'s own core, whose backend blocks."""
+    return AsyncClient._over(client._core)  # pyright: ignore[reportPrivateUsage]
+
+
+def _iterate(items: AsyncIterator[T]) -> Iterator[T]:
+    try:
+        while True:
+            try:
+                yield run_to_completion(items.__anext__())
+            except StopAsyncIteration:
+                return
+    finally:
+        close = getattr(items, "aclose", None)
+        if close is not None:
+            run_to_completion(close())
+
+
+class Client(BaseClient[httpx.Client]):
+    """The synchronous HealthImaging client: the methods of :class:`AsyncClient`, blocking.
+
+    Region and credentials resolve through botocore's standard chain unless
+    given. Pass ``http_client`` to bring your own ``httpx.Client`` (proxies,
+    HTTP/2, a custom transport); a client you pass is never closed here.
+    ``retry`` says how failures are retried (:class:`RetryConfig`);
+    ``rate_limits`` paces operations client-side (:class:`RateLimit`; off by default).
+    One instance may be shared by threads.
+    """
+
+    _default_http = staticmethod(default_sync_http)
+    _backend = staticmethod(BlockingBackend)  # type: ignore[assignment]
+    _default_clock = staticmethod(BlockingClock)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection pool, if this client opened it."""
+        run_to_completion(self._core.close())
+
+    search_image_sets = _blocking(AsyncClient.search_image_sets)
+    get_image_set_metadata = _blocking(AsyncClient.get_image_set_metadata)
+    download_image_set_metadata = _blocking(AsyncClient.download_image_set_metadata)
+    list_image_set_versions = _blocking(AsyncClient.list_image_set_versions)
+    update_image_set_metadata = _blocking(AsyncClient.update_image_set_metadata)
+    copy_image_set = _blocking(AsyncClient.copy_image_set)
+    wait_for_image_set = _blocking(AsyncClient.wait_for_image_set)
+    iter_image_set_pages = _blocking_iter(AsyncClient.iter_image_set_pages)
+    iter_image_sets = _blocking_iter(AsyncClient.iter_image_sets)
+    iter_image_set_version_pages = _blocking_iter(AsyncClient.iter_image_set_version_pages)
+    iter_image_set_versions = _blocking_iter(AsyncClient.iter_image_set_versions)
