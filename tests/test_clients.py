@@ -42,15 +42,17 @@ def test_both_clients_have_the_same_methods_and_signatures() -> None:
         assert not inspect.iscoroutinefunction(getattr(hic.Client, name))
 
 
-def test_path_ids_are_positional_and_the_rest_keyword_only() -> None:
-    for name, signature in _public_methods(hic.Client).items():
-        for param in signature.parameters.values():
-            if param.name == "self":
-                continue
-            if param.name.endswith("_id") and param.name in ("datastore_id", "image_set_id", "source_image_set_id"):
-                assert param.kind is param.POSITIONAL_OR_KEYWORD, (name, param.name)
-            else:
-                assert param.kind in (param.KEYWORD_ONLY, param.POSITIONAL_OR_KEYWORD), (name, param.name)
+#: The only parameters a method may take by position: what names the resource (and where a download goes).
+POSITIONAL = {"datastore_id", "image_set_id", "source_image_set_id", "path", "image_set_ids"}
+
+
+@pytest.mark.parametrize("cls", [hic.Client, hic.AsyncClient])
+def test_path_ids_are_positional_and_the_rest_keyword_only(cls: type) -> None:
+    for name, signature in _public_methods(cls).items():
+        parameters = [p for p in signature.parameters.values() if p.name != "self"]
+        for param in parameters:
+            expected = param.POSITIONAL_OR_KEYWORD if param.name in POSITIONAL else param.KEYWORD_ONLY
+            assert param.kind is expected, (name, param.name)
 
 
 @pytest.mark.parametrize(
@@ -322,3 +324,18 @@ def test_a_sync_program_loads_neither_asyncio_nor_aiohttp_nor_a_botocore_session
     )
     finished = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert finished.stdout.strip() == "[]"
+
+
+def test_client_runs_without_an_event_loop_and_refuses_to_suspend() -> None:
+    """Client drives AsyncClient's coroutines itself: one that awaits anything but its backend is a bug, said so."""
+    from healthimaging_client._backends import run_to_completion
+
+    async def answer() -> int:
+        return 42
+
+    async def suspends() -> None:
+        await asyncio.sleep(0)
+
+    assert run_to_completion(answer()) == 42
+    with pytest.raises(RuntimeError, match="suspended"):
+        run_to_completion(suspends())

@@ -88,12 +88,44 @@ def test_max_items_on_a_page_boundary_resumes_with_the_service_token(sdk: Harnes
     assert pages[-1].next_token == TOKENS[1]
 
 
+def scripted_tokens(*tokens: str) -> Any:
+    """A respx side effect whose n-th page names ``tokens[n]`` as the next token; it gives up after a few pages,
+    so a paginator that loops fails fast instead of hanging."""
+    calls = iter(range(len(tokens)))
+
+    def respond(request: httpx.Request) -> httpx.Response:
+        index = next(calls, None)
+        if index is None:
+            return httpx.Response(400, json={"message": "the paginator looped"})
+        body = {"imageSetsMetadataSummaries": [{"imageSetId": i, "version": 1} for i in _ids(index)]}
+        return httpx.Response(200, json={**body, "nextToken": tokens[index]})
+
+    return respond
+
+
 def test_a_repeated_token_raises_instead_of_looping(sdk: Harness) -> None:
     with respx.mock() as mock:
         route = mock.post(url__regex=".*").mock(side_effect=search_service(repeat_token=True))
         with pytest.raises(hic.PaginationError):
             sdk.collect(sdk.client().iter_image_sets(DATASTORE_ID))
     assert route.call_count == 2
+
+
+def test_a_token_cycle_raises_where_it_closes(sdk: Harness) -> None:
+    with respx.mock() as mock:
+        route = mock.post(url__regex=".*").mock(side_effect=scripted_tokens("A", "B", "A", "B", "A", "B"))
+        with pytest.raises(hic.PaginationError):
+            sdk.collect(sdk.client(retry=hic.RetryConfig(max_attempts=1)).iter_image_sets(DATASTORE_ID))
+    assert [call.request.url.params.get("nextToken") for call in route.calls] == [None, "A", "B"]
+
+
+def test_the_starting_token_given_back_raises(sdk: Harness) -> None:
+    with respx.mock() as mock:
+        route = mock.post(url__regex=".*").mock(side_effect=scripted_tokens("S", "S", "S"))
+        client = sdk.client(retry=hic.RetryConfig(max_attempts=1))
+        with pytest.raises(hic.PaginationError):
+            sdk.collect(client.iter_image_sets(DATASTORE_ID, starting_token="S"))
+    assert route.call_count == 1
 
 
 def test_an_empty_token_ends_the_iteration(sdk: Harness) -> None:
