@@ -2,8 +2,8 @@
 
 from ._async_client import AsyncClient
 from ._clock import Clock
+from ._operations._paging import Page
 from ._pacing import RateLimit
-from ._pagination import Page
 from ._retry import RetryConfig
 from ._sync_client import Client
 from ._types import NOT_GIVEN, NotGiven

@@ -28,8 +28,7 @@ from ._clock import AsyncioClock
 from ._core import Core
 from ._download import MetadataFile
 from ._methods import method_like, type_arguments
-from ._operations import Call
-from ._pagination import Page, Paginator
+from ._operations import Call, Page, Paginator
 from ._transport import default_async_http
 from ._waiter import ImageSetWaiter
 from ._wire.validation import positive_int

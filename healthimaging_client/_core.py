@@ -26,9 +26,8 @@ import tenacity
 from . import _logging, errors
 from ._backends import Backend
 from ._clock import Clock
-from ._operations import Call
+from ._operations import Call, Page, Paginator
 from ._pacing import Pacer
-from ._pagination import Page, Paginator
 from ._retry import AttemptLog, RetryPolicy
 from ._signing import Signer
 from ._transport import transport_error

@@ -8,6 +8,7 @@ clients send what a ``Call`` describes and hand the bytes back to
 """
 
 from ._call import Call, Operation
+from ._paging import Page, Paginator
 from .image_sets import get_image_set_metadata, list_image_set_versions, read_metadata, search_image_sets
 from .paginators import iter_image_set_pages, iter_image_set_version_pages
 from .writes import CopiableInput, UpdatesInput, copy_image_set, update_image_set_metadata
@@ -16,6 +17,8 @@ __all__ = [
     "Call",
     "CopiableInput",
     "Operation",
+    "Page",
+    "Paginator",
     "UpdatesInput",
     "copy_image_set",
     "get_image_set_metadata",

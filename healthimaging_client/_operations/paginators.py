@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .. import models as m
-from .._pagination import Paginator
+from ._paging import Paginator
 from .image_sets import list_image_set_versions, search_image_sets
 
 

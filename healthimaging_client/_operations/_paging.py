@@ -14,15 +14,13 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import Generic, TypeVar
 
 import attrs
 
-from ._wire.validation import positive_int
-from .errors import PaginationError, ParamValidationError
-
-if TYPE_CHECKING:
-    from ._operations import Call
+from .._wire.validation import positive_int
+from ..errors import PaginationError, ParamValidationError
+from ._call import Call
 
 Item = TypeVar("Item")
 Output = TypeVar("Output")
