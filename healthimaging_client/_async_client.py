@@ -49,7 +49,7 @@ def _sends(operation: Callable[P, Call[T]]) -> Callable[Concatenate[AsyncClient,
     async def method(self: AsyncClient, /, *args: P.args, **kwargs: P.kwargs) -> T:
         return await self._core.request(operation(*args, **kwargs))  # pyright: ignore[reportPrivateUsage]
 
-    return method_like(method, operation, "AsyncClient", returns=lambda call: type_arguments(call, "Call")[0])
+    return method_like(method, operation, "AsyncClient", __name__, returns=lambda call: type_arguments(call, "Call")[0])
 
 
 def _pages(
@@ -64,6 +64,7 @@ def _pages(
         method,
         paginate,
         "AsyncClient",
+        __name__,
         returns=lambda p: f"AsyncIterator[Page[{', '.join(type_arguments(p, 'Paginator'))}]]",
     )
 
@@ -80,6 +81,7 @@ def _items(
         method,
         paginate,
         "AsyncClient",
+        __name__,
         returns=lambda p: f"AsyncIterator[{type_arguments(p, 'Paginator')[0]}]",
         name=name,
         doc=doc,

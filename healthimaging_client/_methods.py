@@ -20,23 +20,26 @@ def method_like(
     method: F,
     definition: Callable[..., object],
     owner: str,
+    module: str,
     *,
     returns: Callable[[str], str] = str,
     name: str = "",
     doc: str = "",
 ) -> F:
-    """``method``, named and documented as ``definition`` (or ``name`` and ``doc``), as a method of ``owner``.
+    """``method``, named and documented as ``definition`` (or ``name`` and ``doc``), as a method of ``owner``
+    (a class of ``module``).
 
     ``returns`` turns the definition's return annotation into the method's
     (for instance ``Call[X]`` into ``X``).
     """
     functools.update_wrapper(method, definition)
+    del method.__wrapped__  # type: ignore[attr-defined]  # the signature below is the method's, not the definition's
     if name:
         method.__name__ = name
     if doc:
         method.__doc__ = doc
     method.__qualname__ = f"{owner}.{method.__name__}"
-    method.__module__ = "healthimaging_client"
+    method.__module__ = module
     signature = inspect.signature(definition)
     parameters = list(signature.parameters.values())
     if not parameters or parameters[0].name != "self":

@@ -35,7 +35,7 @@ def _blocking(
     def run(self: Client, /, *args: P.args, **kwargs: P.kwargs) -> T:
         return run_to_completion(method(_twin(self), *args, **kwargs))
 
-    return method_like(run, method, "Client")
+    return method_like(run, method, "Client", __name__)
 
 
 def _blocking_iter(
@@ -50,7 +50,9 @@ def _blocking_iter(
     def run(self: Client, /, *args: P.args, **kwargs: P.kwargs) -> Iterator[T]:
         return _iterate(method(_twin(self), *args, **kwargs))
 
-    return method_like(run, method, "Client", returns=lambda it: f"Iterator[{type_arguments(it, 'AsyncIterator')[0]}]")
+    return method_like(
+        run, method, "Client", __name__, returns=lambda it: f"Iterator[{type_arguments(it, 'AsyncIterator')[0]}]"
+    )
 
 
 def _twin(client: Client) -> AsyncClient:
