@@ -13,6 +13,7 @@ from ._backends import Backend
 from ._clock import Clock
 from ._config import resolve_config
 from ._core import Core
+from ._endpoints import RUNTIME_PREFIX
 from ._pacing import Pacer, RateLimit
 from ._retry import RetryConfig, RetryPolicy
 from ._transport import DEFAULT_TIMEOUT
@@ -70,7 +71,7 @@ class BaseClient(Generic[HttpT]):
         clock = clock or self._default_clock()
         self._core = Core(
             region_name=config.region_name,
-            endpoint_url=config.endpoint_url,
+            endpoint=config.endpoint,
             signer=config.signer,
             backend=self._backend(http_client or self._default_http(http_timeout, limits)),
             clock=clock,
@@ -104,8 +105,8 @@ class BaseClient(Generic[HttpT]):
 
     @property
     def endpoint_url(self) -> str:
-        """The base URL requests go to (the service's ``runtime-`` host, or a custom endpoint verbatim)."""
-        return self._core.endpoint_url
+        """The base URL of the image-set operations (the service's ``runtime-`` host), or the custom endpoint."""
+        return self._core.endpoint.url(RUNTIME_PREFIX)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(region_name={self.region_name!r}, endpoint_url={self.endpoint_url!r})"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from . import errors
-from ._endpoints import configured_endpoint, resolve_endpoint
+from ._endpoints import Endpoint, configured_endpoint, resolve_endpoint
 from ._signing import Signer, new_session
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ class ClientConfig:
     """What the constructor arguments and the environment resolved to."""
 
     region_name: str
-    endpoint_url: str
+    endpoint: Endpoint
     signer: Signer
 
 

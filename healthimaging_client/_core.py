@@ -26,6 +26,7 @@ import tenacity
 from . import _logging, errors
 from ._backends import Backend
 from ._clock import Clock
+from ._endpoints import Endpoint
 from ._operations import Call, Page, Paginator
 from ._pacing import Pacer
 from ._retry import AttemptLog, RetryPolicy
@@ -64,7 +65,7 @@ class Core:
     """A client's settings and its send loop. Immutable: ``with_options`` makes another over the same pool."""
 
     region_name: str
-    endpoint_url: str
+    endpoint: Endpoint
     signer: Signer
     backend: Backend
     clock: Clock
@@ -154,7 +155,7 @@ class Core:
             await self.backend.close_response(response)
 
     def _build_request(self, call: Call[Any], credentials: ReadOnlyCredentials) -> httpx.Request:
-        url = self.endpoint_url + call.path
+        url = self.endpoint.url(call.host_prefix) + call.path
         if call.query:
             url += "?" + call.query
         headers: dict[str, str] = {}

@@ -19,6 +19,7 @@ import attrs
 import cattrs
 
 from .. import errors
+from .._endpoints import RUNTIME_PREFIX
 from .._wire.service_errors import service_error
 
 T = TypeVar("T")
@@ -50,6 +51,8 @@ class Call(Generic[T]):
     raw_body: bool = False
     #: The HTTP method, as the service model says.
     method: str = "POST"
+    #: The model's host prefix for the operation: ``runtime-`` for image sets, none for the rest.
+    host_prefix: str = RUNTIME_PREFIX
 
     def parse(self, status: int, headers: Mapping[str, str], content: bytes) -> T:
         """The typed output for a 2xx response; raises the typed error otherwise."""
