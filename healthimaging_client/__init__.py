@@ -11,6 +11,7 @@ from ._version import __version__
 from .builders import CopySubsetBuilder, DICOMUpdatesBuilder
 from .errors import (
     AccessDeniedException,
+    CauseSummary,
     ConflictException,
     ConnectError,
     CredentialsError,
@@ -57,6 +58,7 @@ from .models import (
 __all__ = [
     "AccessDeniedException",
     "AsyncClient",
+    "CauseSummary",
     "Client",
     "Clock",
     "ConflictException",

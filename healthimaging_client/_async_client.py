@@ -27,7 +27,8 @@ from ._base_client import BaseClient
 from ._clock import AsyncioClock
 from ._core import Core
 from ._download import MetadataFile
-from ._methods import method_like, type_arguments
+from ._masking import Masked
+from ._methods import invoke, method_like, type_arguments
 from ._operations import Call, Page, Paginator
 from ._transport import default_async_http
 from ._waiter import ImageSetWaiter
@@ -47,7 +48,11 @@ def _sends(operation: Callable[P, Call[T]]) -> Callable[Concatenate[AsyncClient,
     """A method that sends the call ``operation`` builds and returns its typed output."""
 
     async def method(self: AsyncClient, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        return await self._core.request(operation(*args, **kwargs))  # pyright: ignore[reportPrivateUsage]
+        call = invoke(operation, args, kwargs)
+        del args, kwargs  # patient data: out of this frame's locals before anything is raised through it
+        if isinstance(call, Exception):
+            raise call
+        return await self._core.request(call)  # pyright: ignore[reportPrivateUsage]
 
     return method_like(method, operation, "AsyncClient", __name__, returns=lambda call: type_arguments(call, "Call")[0])
 
@@ -58,7 +63,11 @@ def _pages(
     """A method that iterates the pages of ``paginate``; its arguments are checked when it is called."""
 
     def method(self: AsyncClient, /, *args: P.args, **kwargs: P.kwargs) -> AsyncIterator[Page[Item, Output]]:
-        return self._core.pages(paginate(*args, **kwargs))  # pyright: ignore[reportPrivateUsage]
+        paginator = invoke(paginate, args, kwargs)
+        del args, kwargs  # as in _sends
+        if isinstance(paginator, Exception):
+            raise paginator
+        return self._core.pages(paginator)  # pyright: ignore[reportPrivateUsage]
 
     return method_like(
         method,
@@ -75,7 +84,11 @@ def _items(
     """A method that iterates the items of every page of ``paginate``."""
 
     def method(self: AsyncClient, /, *args: P.args, **kwargs: P.kwargs) -> AsyncIterator[Item]:
-        return _flatten(self._core.pages(paginate(*args, **kwargs)))  # pyright: ignore[reportPrivateUsage]
+        paginator = invoke(paginate, args, kwargs)
+        del args, kwargs  # as in _sends
+        if isinstance(paginator, Exception):
+            raise paginator
+        return _flatten(self._core.pages(paginator))  # pyright: ignore[reportPrivateUsage]
 
     return method_like(
         method,
@@ -110,6 +123,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
 
     _default_http = staticmethod(default_async_http)
     _backend = staticmethod(AsyncioBackend)  # type: ignore[assignment]
+    _http_type = httpx.AsyncClient
     _default_clock = staticmethod(AsyncioClock)
 
     @classmethod
@@ -155,7 +169,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         call = ops.get_image_set_metadata(datastore_id, image_set_id, version_id=version_id)
         run = self._core.backend.run_blocking
 
-        async def consume(chunks: AsyncIterator[bytes]) -> None:
+        async def consume(chunks: AsyncIterator[Masked[bytes]]) -> None:
             file = await run(MetadataFile, path, decompress=decompress, operation=call.operation)
             try:
                 async for chunk in chunks:

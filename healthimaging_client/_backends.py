@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from botocore.credentials import ReadOnlyCredentials
 
+    from ._masking import Masked
     from ._signing import Signer
 
 P = ParamSpec("P")
@@ -35,7 +36,7 @@ class Backend(Protocol):
     async def read(self, response: httpx.Response) -> bytes: ...
     async def close_response(self, response: httpx.Response) -> None: ...
     async def run_blocking(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
-    async def credentials(self, signer: Signer) -> ReadOnlyCredentials: ...
+    async def credentials(self, signer: Signer) -> Masked[ReadOnlyCredentials]: ...
     async def close(self) -> None: ...
 
 
@@ -61,7 +62,7 @@ class BlockingBackend:
     async def run_blocking(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         return fn(*args, **kwargs)
 
-    async def credentials(self, signer: Signer) -> ReadOnlyCredentials:
+    async def credentials(self, signer: Signer) -> Masked[ReadOnlyCredentials]:
         return signer.credentials()  # botocore's refreshable credentials hold their own lock
 
     async def close(self) -> None:
@@ -92,7 +93,7 @@ class AsyncioBackend:
 
         return await asyncio.to_thread(fn, *args, **kwargs)
 
-    async def credentials(self, signer: Signer) -> ReadOnlyCredentials:
+    async def credentials(self, signer: Signer) -> Masked[ReadOnlyCredentials]:
         """Current credentials; resolving or refreshing them (files, network) runs in a worker thread, one at a time."""
         if not signer.needs_io():
             return signer.credentials()

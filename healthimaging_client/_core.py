@@ -27,6 +27,7 @@ from . import _logging, errors
 from ._backends import Backend
 from ._clock import Clock
 from ._endpoints import Endpoint
+from ._masking import Masked, masked_body
 from ._operations import Call, Page, Paginator
 from ._pacing import Pacer
 from ._retry import AttemptLog, RetryPolicy
@@ -34,7 +35,6 @@ from ._signing import Signer
 from ._transport import transport_error
 from ._version import __version__
 from ._wire.bodies import JSON_CONTENT_TYPE
-from ._wire.gzip import decompress_metadata
 
 if TYPE_CHECKING:
     from botocore.credentials import ReadOnlyCredentials
@@ -82,20 +82,22 @@ class Core:
         """Send ``call`` with retries; the typed output of a 2xx response, or the typed error."""
 
         async def parse(response: httpx.Response, attempt: int, started: float) -> T:
-            content = await self._body(call, response, attempt, started)
-            self._log(call, response, attempt, started, content)
-            return call.parse(response.status_code, response.headers, content)
+            body = await self._body(call, response, attempt, started)
+            self._log(call, response, attempt, started, body)
+            return call.parse(response.status_code, response.headers, body)
 
         return await self._with_retries(call, parse)
 
-    async def download(self, call: Call[Any], consume: Callable[[AsyncIterator[bytes]], Awaitable[None]]) -> None:
+    async def download(
+        self, call: Call[Any], consume: Callable[[AsyncIterator[Masked[bytes]]], Awaitable[None]]
+    ) -> None:
         """Send ``call`` with retries; a 2xx body streams (as sent) to ``consume``, an error body raises."""
 
         async def stream(response: httpx.Response, attempt: int, started: float) -> None:
             if not response.is_success:
-                content = await self._body(call, response, attempt, started)
-                self._log(call, response, attempt, started, content)
-                call.parse(response.status_code, response.headers, content)  # raises the service's error
+                body = await self._body(call, response, attempt, started)
+                self._log(call, response, attempt, started, body)
+                call.parse(response.status_code, response.headers, body)  # raises the service's error
             await consume(self._chunks(call, response, attempt, started))
             self._log(call, response, attempt, started, None)
 
@@ -148,58 +150,70 @@ class Core:
         try:
             response = await self.backend.send(request)
         except Exception as exc:
-            raise self._transport_failure(call, exc, number, started) from exc
-        try:
-            return await handle(response, number, started)
-        finally:
-            await self.backend.close_response(response)
+            failure = self._transport_failure(call, request.url, exc, number, started)
+        else:
+            try:
+                return await handle(response, number, started)
+            finally:
+                await self.backend.close_response(response)
+        raise failure  # outside the except block: the transport's exception is not its __context__
 
-    def _build_request(self, call: Call[Any], credentials: ReadOnlyCredentials) -> httpx.Request:
+    def _build_request(self, call: Call[Any], credentials: Masked[ReadOnlyCredentials]) -> httpx.Request:
         url = self.endpoint.url(call.host_prefix) + call.path
         if call.query:
             url += "?" + call.query
-        headers: dict[str, str] = {}
-        if call.body is not None:
-            headers["Content-Type"] = JSON_CONTENT_TYPE
-        headers.update(self.signer.sign(call.method, url, headers, call.body, credentials))
-        headers["User-Agent"] = USER_AGENT
-        content = call.body or b""
-        return self.backend.http.build_request(call.method, url, headers=headers, content=content, timeout=self.timeout)
+        unsigned = {"Content-Type": JSON_CONTENT_TYPE} if call.body is not None else {}
+        # The signed headers (token, signature) go straight into the request, never into a local of this frame.
+        return self.backend.http.build_request(
+            call.method,
+            url,
+            headers={
+                **unsigned,
+                **self.signer.sign(call.method, url, unsigned, call.body, credentials).value,
+                "User-Agent": USER_AGENT,
+            },
+            content=call.body or b"",
+            timeout=self.timeout,
+        )
 
     # --- reading the body --------------------------------------------------------------
 
-    async def _body(self, call: Call[Any], response: httpx.Response, attempt: int, started: float) -> bytes:
-        """The whole body: as sent when the call reads it raw (a 2xx metadata document), else decoded."""
+    async def _body(self, call: Call[Any], response: httpx.Response, attempt: int, started: float) -> Masked[bytes]:
+        """The whole body (masked: patient data): as sent when the call reads it raw (a 2xx metadata document),
+        else decoded."""
         if call.raw_body and response.is_success:
-            return b"".join([chunk async for chunk in self._chunks(call, response, attempt, started)])
+            return masked_body(b"".join([c.value async for c in self._chunks(call, response, attempt, started)]))
         try:
-            return await self.backend.read(response)  # decoding (gzip) can fail too
+            return masked_body(await self.backend.read(response))  # decoding (gzip) can fail too
         except Exception as exc:
-            raise self._transport_failure(call, exc, attempt, started) from exc
+            failure = self._transport_failure(call, response.request.url, exc, attempt, started)
+        raise failure
 
     async def _chunks(
         self, call: Call[Any], response: httpx.Response, attempt: int, started: float
-    ) -> AsyncIterator[bytes]:
-        """The body as sent; a failure while reading it is the transport's (a consumer's own errors are not)."""
+    ) -> AsyncIterator[Masked[bytes]]:
+        """The body as sent, chunk by chunk (masked: patient data); a failure while reading it is the transport's
+        (a consumer's own errors are not)."""
         try:
             async for chunk in self.backend.raw_chunks(response):
-                yield chunk
+                yield masked_body(chunk)
         except Exception as exc:
-            raise self._transport_failure(call, exc, attempt, started) from exc
+            failure = self._transport_failure(call, response.request.url, exc, attempt, started)
+        else:
+            return
+        raise failure
 
     def _transport_failure(
-        self, call: Call[Any], exc: Exception, attempt: int, started: float
+        self, call: Call[Any], url: httpx.URL, exc: Exception, attempt: int, started: float
     ) -> errors.HealthImagingError:
         _logging.log_transport_failure(call.operation, exc, attempt, time.perf_counter() - started)
-        return transport_error(call.operation, exc)
+        return transport_error(call.operation, exc, url)
 
     def _log(
-        self, call: Call[Any], response: httpx.Response, attempt: int, started: float, content: bytes | None
+        self, call: Call[Any], response: httpx.Response, attempt: int, started: float, body: Masked[bytes] | None
     ) -> None:
         request_id = response.headers.get("x-amzn-requestid")
         elapsed = time.perf_counter() - started
         _logging.log_response(call.operation, response.status_code, request_id, attempt, elapsed)
-        if self.log_bodies and content is not None:
-            # A raw metadata body is gzip: log the JSON it holds.
-            shown = decompress_metadata(content) if call.raw_body and response.is_success else content
-            _logging.log_bodies(call.operation, call.body, shown)
+        if self.log_bodies and body is not None:
+            _logging.log_bodies(call.operation, call.body, body.value, gzipped=call.raw_body and response.is_success)

@@ -12,8 +12,12 @@ and signatures are never logged, with or without the switch.
 
 from __future__ import annotations
 
+import gzip
 import logging
 import warnings
+import zlib
+
+from ._wire.gzip import decompress_metadata
 
 logger = logging.getLogger("healthimaging_client")
 body_logger = logging.getLogger("healthimaging_client.bodies")
@@ -58,7 +62,19 @@ def _shown(body: bytes) -> str:
     return text
 
 
-def log_bodies(operation: str, request_body: bytes | None, response_body: bytes) -> None:
-    """Both bodies of one exchange; called only when the client's ``log_bodies`` switch is on."""
+def log_bodies(operation: str, request_body: bytes | None, response_body: bytes, *, gzipped: bool = False) -> None:
+    """Both bodies of one exchange; called only when the client's ``log_bodies`` switch is on.
+
+    A ``gzipped`` body (a metadata document as sent) is logged as the JSON it holds; when it does
+    not decompress, its size is logged, and the parser that reads it next raises the typed error.
+    """
     body_logger.debug("%s request body: %s", operation, _shown(request_body or b""))
+    if gzipped:
+        try:
+            response_body = decompress_metadata(response_body)
+        except (zlib.error, EOFError, gzip.BadGzipFile):
+            body_logger.debug(
+                "%s response body: %d bytes of gzip that do not decompress", operation, len(response_body)
+            )
+            return
     body_logger.debug("%s response body: %s", operation, _shown(response_body))

@@ -228,7 +228,7 @@ def test_update_accepts_the_boto3_dict(sdk: Harness) -> None:
 @pytest.mark.parametrize(
     ("updates", "expected"),
     [
-        ({"updatable": {}}, "updates: unknown keys"),
+        ({"updatable": {}}, "updates: 1 unknown key (key 1 of 1)"),
         (hic.DICOMUpdatesBuilder(), "updates.attributes: nothing to set or remove"),
         (42, "updates: expected DICOMUpdates"),
     ],

@@ -35,7 +35,7 @@ def copy(**kwargs: Any) -> Any:
 
 CASES: list[tuple[str, Any, str]] = [
     ("short datastore id", search(datastore_id="abc"), "datastore_id: must be 32 characters"),
-    ("upper-case id", search(datastore_id=DATASTORE_ID.upper()), "datastore_id: must be 32"),
+    ("upper-case id", search(datastore_id=DATASTORE_ID.upper()), "datastore_id: has upper-case letters"),
     ("path traversal id", lambda c: c.get_image_set_metadata(DATASTORE_ID, "../" + "a" * 29), "image_set_id"),
     ("encoded slash id", lambda c: c.list_image_set_versions(DATASTORE_ID, "%2F" + "a" * 29), "image_set_id"),
     ("id with a space", lambda c: c.list_image_set_versions(DATASTORE_ID, " " + "a" * 31), "image_set_id"),
@@ -100,7 +100,7 @@ CASES: list[tuple[str, Any, str]] = [
                 )
             ]
         ),
-        "at most 36",
+        "must be a date as YYYYMMDD",
     ),
     ("unknown sort field", search(sort=hic.Sort(sort_order="ASC", sort_field="patientName")), "sort.sort_field"),
     ("unknown sort order", search(sort=hic.Sort(sort_order="UP", sort_field="createdAt")), "sort.sort_order"),

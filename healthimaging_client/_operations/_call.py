@@ -20,6 +20,7 @@ import cattrs
 
 from .. import errors
 from .._endpoints import RUNTIME_PREFIX
+from .._masking import Masked
 from .._wire.service_errors import service_error
 
 T = TypeVar("T")
@@ -54,22 +55,32 @@ class Call(Generic[T]):
     #: The model's host prefix for the operation: ``runtime-`` for image sets, none for the rest.
     host_prefix: str = RUNTIME_PREFIX
 
-    def parse(self, status: int, headers: Mapping[str, str], content: bytes) -> T:
-        """The typed output for a 2xx response; raises the typed error otherwise."""
+    def parse(self, status: int, headers: Mapping[str, str], body: Masked[bytes]) -> T:
+        """The typed output for a 2xx response; raises the typed error otherwise.
+
+        ``body`` stays masked in this frame's locals (it is patient data); an
+        unreadable one raises :class:`~healthimaging_client.InvalidResponseError`
+        with a value-free :class:`~healthimaging_client.CauseSummary` of what
+        failed, raised outside the ``except`` block so the parser's exception,
+        whose frames hold the body, is not its ``__context__``.
+        """
         if not 200 <= status < 300:
-            raise service_error(self.operation, status, headers, content)
+            raise service_error(self.operation, status, headers, body.value)
         try:
-            return self.read(content)
+            return self.read(body.value)
         except errors.HealthImagingError as exc:
             exc.operation = self.operation
             raise
         except Exception as exc:  # the body is not what the model says
-            raise errors.InvalidResponseError(
-                f"the response body could not be read ({_describe(exc)})",
-                operation=self.operation,
-                status_code=status,
-                request_id=headers.get("x-amzn-requestid"),
-            ) from None
+            description = _describe(exc)
+            cause = errors.CauseSummary.of(exc, description)
+        failure = errors.InvalidResponseError(
+            f"the response body could not be read ({description})",
+            operation=self.operation,
+            status_code=status,
+            request_id=headers.get("x-amzn-requestid"),
+        )
+        raise failure from cause
 
 
 def _describe(exc: Exception) -> str:
@@ -80,6 +91,8 @@ def _describe(exc: Exception) -> str:
         return f"invalid JSON at position {exc.pos}"
     if isinstance(exc, zlib.error | gzip.BadGzipFile | EOFError):
         return "corrupt gzip data"
+    if isinstance(exc, RecursionError):
+        return "JSON nested too deeply"
     return type(exc).__name__
 
 
