@@ -96,8 +96,8 @@ def credentials_failure(exc: BaseException, provider: str | None = None) -> Cred
     return error
 
 
-def from_botocore(load: Callable[[], T], provider: str | None = None) -> T:
-    """``load()``, with any failure raised as :class:`CredentialsError`.
+def from_botocore(load: Callable[[], T], provider: Callable[[], str | None] = lambda: None) -> T:
+    """``load()``, with any failure raised as :class:`CredentialsError` naming ``provider()`` if botocore does not.
 
     Raised outside the ``except`` block: botocore's exception (whose text or
     frames can hold a credential process's output) is neither ``__cause__``
@@ -108,7 +108,7 @@ def from_botocore(load: Callable[[], T], provider: str | None = None) -> T:
     except CredentialsError:
         raise
     except Exception as exc:
-        failure = credentials_failure(exc, provider)
+        failure = credentials_failure(exc, provider())
     raise failure
 
 
@@ -182,7 +182,7 @@ class Signer:
         Raises :class:`CredentialsError` when there are none, when loading them
         fails (with botocore's reason), or when a value cannot be sent.
         """
-        current = from_botocore(self._current, self._provider())
+        current = from_botocore(self._current, self._provider)
         if current is None:
             raise CredentialsError(
                 "no AWS credentials found: pass aws_access_key_id and aws_secret_access_key, "
