@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from types import TracebackType
-from typing import Any, Concatenate, ParamSpec, Self, TypeVar
+from typing import Any, Concatenate, ParamSpec, Self, TypeVar, cast
 
 import httpx
 
@@ -32,7 +32,7 @@ from ._methods import invoke, method_like, type_arguments
 from ._operations import Call, Page, Paginator
 from ._transport import default_async_http
 from ._waiter import ImageSetWaiter
-from ._wire.validation import positive_int
+from ._wire.validation import Problems, optional_bool, positive_int
 from .metadata import ImageSetMetadata
 
 P = ParamSpec("P")
@@ -166,7 +166,12 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
 
         The body is never held in memory; with ``AsyncClient``, file writes run off the event loop.
         """
+        p = Problems(ops.Operation.GET_IMAGE_SET_METADATA)
+        if not isinstance(cast(object, path), str | os.PathLike) or "\x00" in os.fspath(path):
+            p.add("path", f"expected a file path (str or os.PathLike) without NUL, got {type(path).__name__}")
+        optional_bool(p, "decompress", decompress)
         call = ops.get_image_set_metadata(datastore_id, image_set_id, version_id=version_id)
+        p.raise_if_any()
         run = self._core.backend.run_blocking
 
         async def consume(chunks: AsyncIterator[Masked[bytes]]) -> None:
@@ -234,18 +239,23 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         import asyncio
 
         positive_int("concurrency", concurrency)
+        if isinstance(image_set_ids, str | bytes) or not isinstance(cast(object, image_set_ids), Iterable):
+            raise errors.ParamValidationError(
+                [f"image_set_ids: expected an iterable of ids, got {type(image_set_ids).__name__}"]
+            )
         pending_ids = iter(image_set_ids)
         running: dict[asyncio.Task[ImageSetMetadata], str] = {}
 
-        def start_next() -> None:
+        def start_next() -> bool:
             for image_set_id in pending_ids:
                 task = asyncio.ensure_future(self.get_image_set_metadata(datastore_id, image_set_id))
                 running[task] = image_set_id
-                return
+                return True
+            return False
 
         try:
-            for _ in range(concurrency):
-                start_next()
+            while len(running) < concurrency and start_next():  # not range(concurrency): it may be huge
+                pass
             while running:
                 done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
