@@ -11,6 +11,7 @@ from ._version import __version__
 from .builders import CopySubsetBuilder, DICOMUpdatesBuilder
 from .errors import (
     AccessDeniedException,
+    ClientClosedError,
     ConflictException,
     ConnectError,
     CredentialsError,
@@ -20,6 +21,7 @@ from .errors import (
     PaginationError,
     ParamValidationError,
     ResourceNotFoundException,
+    ResponseTooLargeError,
     ServiceError,
     ServiceQuotaExceededException,
     ThrottlingException,
@@ -28,6 +30,7 @@ from .errors import (
     ValidationException,
     WaiterError,
     WaiterTimeoutError,
+    WrongEventLoopError,
 )
 from .metadata import ImageFrame, ImageSetMetadata, Instance, Patient, Series, Study
 from .models import (
@@ -58,6 +61,7 @@ __all__ = [
     "AccessDeniedException",
     "AsyncClient",
     "Client",
+    "ClientClosedError",
     "Clock",
     "ConflictException",
     "ConnectError",
@@ -91,6 +95,7 @@ __all__ = [
     "Patient",
     "RateLimit",
     "ResourceNotFoundException",
+    "ResponseTooLargeError",
     "RetryConfig",
     "SearchByAttributeValue",
     "SearchFilter",
@@ -110,5 +115,6 @@ __all__ = [
     "ValidationException",
     "WaiterError",
     "WaiterTimeoutError",
+    "WrongEventLoopError",
     "__version__",
 ]

@@ -7,24 +7,27 @@ clients send what a ``Call`` describes and hand the bytes back to
 :meth:`Call.parse`, so they share every rule of the wire format.
 """
 
-from ._call import Call, Operation
+from ._call import MODEL_BOUNDED_ANSWER, Call, Operation, RetrySafety, new_client_token
 from ._paging import Page, Paginator
 from .image_sets import get_image_set_metadata, list_image_set_versions, read_metadata, search_image_sets
 from .paginators import iter_image_set_pages, iter_image_set_version_pages
 from .writes import CopiableInput, UpdatesInput, copy_image_set, update_image_set_metadata
 
 __all__ = [
+    "MODEL_BOUNDED_ANSWER",
     "Call",
     "CopiableInput",
     "Operation",
     "Page",
     "Paginator",
+    "RetrySafety",
     "UpdatesInput",
     "copy_image_set",
     "get_image_set_metadata",
     "iter_image_set_pages",
     "iter_image_set_version_pages",
     "list_image_set_versions",
+    "new_client_token",
     "read_metadata",
     "search_image_sets",
     "update_image_set_metadata",
