@@ -21,8 +21,8 @@ LEVELS = 5
 
 
 def levels_for(rows: int, columns: int) -> int:
-    """Decomposition levels for a frame: up to :data:`LEVELS`, and the smallest resolution at least 8 pixels."""
-    return max(0, min(LEVELS, min(rows, columns).bit_length() - 4))
+    """Decomposition levels for a frame: up to :data:`LEVELS`, the smallest at least 8 pixels where the frame allows."""
+    return max(1, min(LEVELS, min(rows, columns).bit_length() - 4))
 
 
 def encode_frame(pixels: NDArray[Any], transfer_syntax_uid: str) -> bytes:

@@ -8,5 +8,6 @@ Nothing in the core package imports this one, so it costs nothing unless used.
 """
 
 from ._local import LocalHealthImaging
+from ._pixels import FrameFormat
 
-__all__ = ["LocalHealthImaging"]
+__all__ = ["FrameFormat", "LocalHealthImaging"]

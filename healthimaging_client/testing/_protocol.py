@@ -28,6 +28,7 @@ import cattrs
 from .. import _validation as v
 from .. import models as m
 from .._converter import converter
+from ..errors import ExtraNotInstalledError
 from . import _search as search
 from ._sigv4 import parse_authorization, verify
 from ._store import JSON, ServiceFault, Store, validation
@@ -45,7 +46,13 @@ _OPERATIONS = {
     "listImageSetVersions": "ListImageSetVersions",
     "updateImageSetMetadata": "UpdateImageSetMetadata",
     "copyImageSet": "CopyImageSet",
+    "getImageFrame": "GetImageFrame",
+    "getImageSet": "GetImageSet",
+    "deleteImageSet": "DeleteImageSet",
 }
+#: The service's names of the operations the emulator serves.
+OPERATIONS = ("SearchImageSets", *_OPERATIONS.values())
+_IMAGE_FRAME_ID = re.compile(r"[0-9a-z]{32}")
 
 
 @attrs.frozen
@@ -70,7 +77,7 @@ class Fault:
 
 @attrs.define
 class Protocol:
-    """Serves the five operations for one :class:`Store`, checking signatures for one key pair."""
+    """Serves the image-set operations for one :class:`Store`, checking signatures for one key pair."""
 
     store: Store
     access_key: str
@@ -114,6 +121,9 @@ class Protocol:
             "ListImageSetVersions": self._list_versions,
             "UpdateImageSetMetadata": self._update,
             "CopyImageSet": self._copy,
+            "GetImageFrame": self._get_image_frame,
+            "GetImageSet": self._get_image_set,
+            "DeleteImageSet": self._delete_image_set,
         }
         return operation, handlers[operation], match
 
@@ -254,6 +264,26 @@ class Protocol:
             request.datastore_id, request.image_set_id, information, selection, force=force, promote_to_primary=promote
         )
         return json_response(output)
+
+    def _get_image_frame(self, request: _Request) -> Response:
+        frame_id = _json_object(request.body).get("imageFrameId")
+        if not isinstance(frame_id, str) or not _IMAGE_FRAME_ID.fullmatch(frame_id):
+            raise validation("imageFrameId must be 32 lower-case letters and digits")
+        self.store.frame_of(request.datastore_id, request.image_set_id, frame_id)
+        try:
+            codestream, content_type = self.store.frames.codestream(frame_id)
+        except ExtraNotInstalledError as exc:
+            raise ServiceFault(501, "NotImplemented", str(exc)) from None
+        return Response(200, _headers(**{"Content-Type": content_type}), codestream)
+
+    def _get_image_set(self, request: _Request) -> Response:
+        p = v.Problems("GetImageSet")
+        version = v.version_id(p, "version", request.query.get("version"), required=False)
+        _raise_problems(p)
+        return json_response(self.store.image_set(request.datastore_id, request.image_set_id, version))
+
+    def _delete_image_set(self, request: _Request) -> Response:
+        return json_response(self.store.delete(request.datastore_id, request.image_set_id))
 
 
 @attrs.frozen
