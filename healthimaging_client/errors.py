@@ -19,8 +19,10 @@ clause catches all of them::
     ├── InvalidResponseError                     a 2xx response the SDK cannot read
     ├── CredentialsError                         no credentials, or they failed to load
     ├── PaginationError                          the service repeated a next token
-    └── WaiterError                              an image set did not reach a final state
-        └── WaiterTimeoutError
+    ├── WaiterError                              an image set did not reach a final state
+    │   └── WaiterTimeoutError
+    ├── MissingDependencyError (also ImportError) an optional extra is not installed
+    └── DICOMExportError (also ValueError)       metadata or frames cannot make a valid DICOM file
 
 An error code the SDK does not know yet (a newer service model may add one)
 still raises a :class:`ServiceError`: the subclass of its status code when
@@ -44,9 +46,11 @@ __all__ = [
     "ConflictException",
     "ConnectError",
     "CredentialsError",
+    "DICOMExportError",
     "HealthImagingError",
     "InternalServerException",
     "InvalidResponseError",
+    "MissingDependencyError",
     "PaginationError",
     "ParamValidationError",
     "ResourceNotFoundException",
@@ -238,3 +242,23 @@ class WaiterError(HealthImagingError):
 
 class WaiterTimeoutError(WaiterError):
     """An image set was still locked when the wait's timeout passed."""
+
+
+class MissingDependencyError(HealthImagingError, ImportError):
+    """An optional extra is not installed (or too old); the message names what to ``pip install``.
+
+    ``extra`` is the SDK's extra (``"dicom"``), ``package`` the distribution it lacks (``"pydicom"``).
+    """
+
+    def __init__(self, message: str, *, extra: str, package: str) -> None:
+        self.extra = extra
+        self.package = package
+        super().__init__(message, name=package)
+
+
+class DICOMExportError(HealthImagingError, ValueError):
+    """An instance's metadata or frames cannot be written as a valid DICOM file.
+
+    The message names the attribute (keyword and tag) or the count that is wrong, and the
+    instance by its place in the image set, never by a value: DICOM values are patient data.
+    """
