@@ -142,7 +142,7 @@ def _ct_attributes(sop: str, number: int, signed: bool) -> dict[str, Any]:
         "SliceThickness": "2.5",
         "PixelSpacing": ["0.703125", "0.703125 "],
         "ImageOrientationPatient": ["1", "0", "0", "0", "1", "0"],
-        "ImagePositionPatient": [-180.0, -180.0, 0.1 + 0.2 + 2.5 * number],  # a float whose repr is too long for DS
+        "ImagePositionPatient": [-180.0, -180.0, (0.1 + 0.2) * number],  # a float whose repr is too long for DS
         "SliceLocation": -12.5,
         "RescaleIntercept": "-1024" if not signed else "0",
         "RescaleSlope": "1",

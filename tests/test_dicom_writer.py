@@ -213,3 +213,15 @@ def test_complete_means_a_finished_part10_file_under_its_final_name(tmp_path: Pa
     assert not is_complete(tmp_path / "d.dcm")
     write_part10(path, _dataset("rgb-htj2k"), BY_NAME["rgb-htj2k"].frames)
     assert is_complete(path)
+
+
+@pytest.mark.parametrize("fsync", [True, False])
+def test_the_file_reaches_the_disk_before_its_rename_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fsync: bool
+) -> None:
+    events: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+    monkeypatch.setattr(os, "fsync", lambda fd: (events.append("fsync"), real_fsync(fd))[1])
+    monkeypatch.setattr(os, "replace", lambda a, b: (events.append("rename"), real_replace(a, b))[1])
+    write_part10(tmp_path / "f.dcm", _dataset("rgb-htj2k"), BY_NAME["rgb-htj2k"].frames, fsync=fsync)
+    assert events == (["fsync", "rename"] if fsync else ["rename"])
