@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 import traceback
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -292,3 +293,19 @@ def test_a_private_creator_gets_lo_and_a_known_private_tag_its_dictionary_vr() -
     dataset = to_dataset(metadata, _instance(metadata, example))
     assert dataset[0x00090010].VR == "LO" and dataset[0x00090011].VR == "LO"
     assert dataset[0x00091001].VR == "LO"
+
+
+def test_no_value_reaches_a_log_record_or_a_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """An export at DEBUG, with values pydicom's validators would complain about: no value is logged or warned."""
+    document = copy.deepcopy(DOCUMENT)
+    example = BY_NAME["ct-signed-htj2k-default"]
+    attributes = document["Study"]["Series"][example.series_uid]["Instances"][example.sop_uid]["DICOM"]
+    attributes |= {"PatientComments": CANARY, "StationName": CANARY * 3, "ContentTime": CANARY, "00291018": CANARY}
+    document["Study"]["Series"][example.series_uid]["Instances"][example.sop_uid]["DICOMVRs"]["00291018"] = "DA"
+    caplog.set_level("DEBUG")
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        read = _export(tmp_path, example, document)
+    assert read.PatientComments == CANARY  # the value is there, as given
+    assert all("ZZCANARY" not in record.getMessage() for record in caplog.records)
+    assert all("ZZCANARY" not in str(warning.message) for warning in warned)
