@@ -225,3 +225,32 @@ def test_the_file_reaches_the_disk_before_its_rename_when_asked(
     monkeypatch.setattr(os, "replace", lambda a, b: (events.append("rename"), real_replace(a, b))[1])
     write_part10(tmp_path / "f.dcm", _dataset("rgb-htj2k"), BY_NAME["rgb-htj2k"].frames, fsync=fsync)
     assert events == (["fsync", "rename"] if fsync else ["rename"])
+
+
+def test_frames_must_be_bytes_one_per_frame(tmp_path: Path) -> None:
+    example = BY_NAME["rgb-htj2k"]
+    with pytest.raises(DICOMExportError, match="not one bytes object"):
+        write_part10(tmp_path / "f.dcm", _dataset(example.name), example.frames[0])
+    with pytest.raises(DICOMExportError, match="frame 1 is not bytes"):
+        write_part10(tmp_path / "f.dcm", _dataset(example.name), ["a string"])  # type: ignore[list-item]
+    assert _files(tmp_path) == []
+
+
+def test_an_instance_without_frames_is_written_without_pixel_data(tmp_path: Path) -> None:
+    """A non-image object (a report, say) has no Rows and no image frames: no Pixel Data element."""
+    document = copy.deepcopy(DOCUMENT)
+    example = BY_NAME["rgb-htj2k"]
+    instance = document["Study"]["Series"][example.series_uid]["Instances"][example.sop_uid]
+    instance["DICOM"] = {
+        "SOPClassUID": "1.2.840.10008.5.1.4.1.1.88.11",  # Basic Text SR
+        "SOPInstanceUID": example.sop_uid,
+        "ValueType": "CONTAINER",
+        "ContentSequence": [{"RelationshipType": "CONTAINS", "ValueType": "TEXT", "TextValue": "synthetic"}],
+    }
+    instance["ImageFrames"] = []
+    dataset = _dataset(example.name, document)
+    assert dataset.file_meta.TransferSyntaxUID == docs.EXPLICIT_LE
+    read = pydicom.dcmread(write_part10(tmp_path / "sr.dcm", dataset, []))
+    assert "PixelData" not in read and read.ContentSequence[0].TextValue == "synthetic"
+    with pytest.raises(DICOMExportError, match="no image frames"):
+        write_part10(tmp_path / "sr2.dcm", dataset, [b"frame"])

@@ -207,6 +207,8 @@ def _file_meta(dataset: Dataset, transfer_syntax: str) -> FileMetaDataset:
 
 def _set_pixel_data(dataset: Dataset, frames: Iterable[bytes]) -> None:
     """Put every frame into the dataset's Pixel Data, encoded as the streaming writer encodes it."""
+    if isinstance(frames, bytes | bytearray | memoryview):
+        raise DICOMExportError("frames must be an iterable of bytes, one item per frame, not one bytes object")
     count = expected_frames(dataset)
     if count == 0:
         if any(True for _ in frames):

@@ -159,10 +159,13 @@ class PixelDataEncoder:
         padded = self._native_length + self._native_length % 2
         return _element_header(self.encoding.native_vr.encode(), padded)
 
-    def frame(self, data: bytes) -> tuple[bytes, ...]:
+    def frame(self, data: object) -> tuple[bytes, ...]:
         """The chunks that write one frame, in order: item header, data, padding (or the data alone)."""
         if len(self._offsets) == self.frame_count:
             raise DICOMExportError(f"more frames were given than the instance has ({self.frame_count})")
+        if not isinstance(data, bytes | bytearray):  # the caller's type hints may not be checked
+            raise DICOMExportError(f"frame {len(self._offsets) + 1} is not bytes: give each frame's bytes")
+        data = bytes(data) if isinstance(data, bytearray) else data
         if not data:
             raise DICOMExportError(f"frame {len(self._offsets) + 1} is empty")
         if not self.encoding.encapsulated:

@@ -146,6 +146,8 @@ def write_part10(
     Frames are taken one at a time and written straight to ``<path>.part``, which is renamed
     to ``path`` when complete, replacing any file there. Returns ``path``.
     """
+    if isinstance(frames, bytes | bytearray | memoryview):
+        raise DICOMExportError("frames must be an iterable of bytes, one item per frame, not one bytes object")
     with Part10Writer(path, dataset, fsync=fsync) as writer:
         for frame in frames:
             writer.write_frame(frame)
