@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from .errors import ExtraNotInstalledError
 
 #: The modules each extra installs, in the order they are checked.
-EXTRAS: dict[str, Sequence[str]] = {"pixels": ("numpy", "imagecodecs")}
+EXTRAS: dict[str, Sequence[str]] = {"pixels": ("numpy", "imagecodecs"), "dicom": ("pydicom",)}
 
 
 def require(extra: str, feature: str) -> None:

@@ -22,11 +22,12 @@ clause catches all of them::
     ├── WaiterError                              an image set did not reach a final state
     │   └── WaiterTimeoutError
     ├── ExtraNotInstalledError (also ImportError)  an optional extra is missing
-    └── PixelDataError                           a frame could not be decoded, verified or stacked
-        ├── UnsupportedPixelFormatError          no decoder here for the content type, syntax or layout
-        ├── FrameDecodeError                     the codestream is not what the metadata describes
-        ├── ChecksumMismatchError                decoded pixels differ from the metadata's CRC32
-        └── VolumeGeometryError                  a series' frames do not stack into one volume
+    ├── PixelDataError                           a frame could not be decoded, verified or stacked
+    │   ├── UnsupportedPixelFormatError          no decoder here for the content type, syntax or layout
+    │   ├── FrameDecodeError                     the codestream is not what the metadata describes
+    │   ├── ChecksumMismatchError                decoded pixels differ from the metadata's CRC32
+    │   └── VolumeGeometryError                  a series' frames do not stack into one volume
+    └── DICOMExportError (also ValueError)       metadata or frames cannot make a valid DICOM file
 
 An error code the SDK does not know yet (a newer service model may add one)
 still raises a :class:`ServiceError`: the subclass of its status code when
@@ -52,6 +53,7 @@ __all__ = [
     "ConflictException",
     "ConnectError",
     "CredentialsError",
+    "DICOMExportError",
     "ExtraNotInstalledError",
     "FrameDecodeError",
     "HealthImagingError",
@@ -310,3 +312,11 @@ class ChecksumMismatchError(PixelDataError):
 
 class VolumeGeometryError(PixelDataError):
     """A series' frames differ in size, type or orientation, or share positions, so they do not form one volume."""
+
+
+class DICOMExportError(HealthImagingError, ValueError):
+    """An instance's metadata or frames cannot be written as a valid DICOM file.
+
+    The message names the attribute (keyword and tag) or the count that is wrong, and the
+    instance by its place in the image set, never by a value: DICOM values are patient data.
+    """
