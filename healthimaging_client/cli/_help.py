@@ -20,6 +20,8 @@ class Option(click.Option):
 def format_sections(command: click.Command, ctx: click.Context, formatter: click.HelpFormatter) -> None:
     sections: dict[str, list[tuple[str, str]]] = {}
     for param in command.get_params(ctx):
+        if not isinstance(param, click.Option):
+            continue  # arguments are named in the usage line
         record = param.get_help_record(ctx)
         if record is not None:
             sections.setdefault(getattr(param, "section", OPTIONS), []).append(record)
