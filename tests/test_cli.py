@@ -189,6 +189,13 @@ def test_search_says_how_to_resume_on_stderr(local: Local) -> None:
     assert "hic1:" not in result.stdout
 
 
+def test_an_empty_result_says_so_on_stderr(local: Local) -> None:
+    result = local.run("search", "--patient-id", "NOBODY")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("IMAGE SET") and len(result.stdout.splitlines()) == 2
+    assert result.stderr == "no image sets found\n"
+
+
 def test_more_than_two_filters_is_a_usage_error(local: Local) -> None:
     result = local.run("search", "--patient-id", "P", "--study-id", "S", "--primary")
     assert result.exit_code == ExitCode.USAGE
@@ -667,15 +674,21 @@ def test_the_console_script_is_registered() -> None:
     assert script.value == "healthimaging_client.cli:main"
 
 
-def test_the_sdk_imports_without_click_and_never_loads_the_command_line() -> None:
-    """httpx itself imports click when it can (for its own command line), so click is blocked here."""
+def test_importing_the_sdk_never_imports_click_or_the_command_line() -> None:
+    """httpx imports click for its own command line when it can, so that module of httpx is kept out here."""
     code = (
-        "import sys; sys.modules['click'] = None\n"
+        "import sys; sys.modules['httpx._main'] = None\n"
         "import healthimaging_client, healthimaging_client.testing\n"
-        "print(sorted(m for m in sys.modules if m.startswith('healthimaging_client.cli')))"
+        "print('click' in sys.modules, sorted(m for m in sys.modules if m.startswith('healthimaging_client.cli')))"
     )
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert shown.stdout.strip() == "[]"
+    assert shown.stdout.strip() == "False []"
+
+
+def test_the_sdk_works_without_click() -> None:
+    code = "import sys; sys.modules['click'] = None\nimport healthimaging_client.testing\nprint('ok')"
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert shown.stdout.strip() == "ok"
 
 
 def test_without_the_cli_extra_the_command_says_how_to_get_it() -> None:

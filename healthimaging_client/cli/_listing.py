@@ -39,5 +39,7 @@ def echo_listing(
         echo_json({key: items, "next_token": next_token})
         return
     echo_rows(columns, items, output=options.output, show_phi=options.show_phi)
+    if not items:
+        click.echo(f"no {key.replace('_', ' ')} found", err=True)
     if next_token is not None:
         click.echo(f"more results: add --starting-token {next_token}", err=True)
