@@ -172,6 +172,14 @@ def test_a_long_search_draws_a_progress_bar_then_erases_it(served: Served) -> No
     assert table.count(" yes ") == 12
 
 
+def test_the_debug_log_replaces_the_progress_bar(served: Served) -> None:
+    served.emulator.delay_responses(0.15, operation="SearchImageSets")
+    session = served.terminal.run("search", "--page-size", "3", "--max-items", "12", "--debug")
+    assert session.returncode == 0
+    assert session.screen.count("SearchImageSets -> HTTP 200") == 4
+    assert "searching" not in session.screen
+
+
 def test_the_progress_bar_stays_off_a_pipe(served: Served) -> None:
     served.emulator.delay_responses(0.15, operation="SearchImageSets")
     session = served.terminal.run("search", "--page-size", "3", "--max-items", "12", stderr_to_terminal=False)

@@ -1,14 +1,16 @@
 """A one-line progress display on the terminal, for work that takes a while.
 
 It draws on stderr only when stderr is a terminal (so pipes and files stay
-clean), only once the work has run for :data:`DELAY` seconds (so quick
-commands do not flicker), and from a thread, so that it keeps moving while
-the SDK blocks on a call. With a total it is a bar; without, a spinner with a
-count. Leaving the block erases the line.
+clean) and the SDK's debug log is off (then the log shows the progress, and
+a redrawn line would garble it); only once the work has run for
+:data:`DELAY` seconds (so quick commands do not flicker); and from a thread,
+so that it keeps moving while the SDK blocks on a call. With a total it is a
+bar; without, a spinner with a count. Leaving the block erases the line.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -45,7 +47,7 @@ class Progress:
 
     def __enter__(self) -> Self:
         self._started = time.monotonic()
-        if terminal(self._stream):
+        if terminal(self._stream) and not logging.getLogger("healthimaging_client").isEnabledFor(logging.DEBUG):
             self._thread = threading.Thread(target=self._run, name="healthimaging-progress", daemon=True)
             self._thread.start()
         return self
