@@ -550,8 +550,11 @@ def test_no_region_or_no_credentials_exit_3(local: Local) -> None:
         "search", "--datastore-id", "b" * 32, "--endpoint-url", local.endpoint_url, "--region", "us-east-1"
     )
     assert no_credentials.exit_code == ExitCode.CONFIG and "credentials" in no_credentials.stderr
-    unknown_profile = invoke("search", "--datastore-id", "b" * 32, "--profile", "nope", "--region", "us-east-1")
-    assert unknown_profile.exit_code == ExitCode.CONFIG and "nope" in unknown_profile.stderr
+    for region in ([], ["--region", "us-east-1"]):
+        unknown_profile = invoke(
+            "search", "--datastore-id", "b" * 32, "--endpoint-url", local.endpoint_url, "--profile", "nope", *region
+        )
+        assert unknown_profile.exit_code == ExitCode.CONFIG and "nope" in unknown_profile.stderr
 
 
 def test_a_missing_datastore_is_a_usage_error(local: Local) -> None:

@@ -79,11 +79,15 @@ def _client(settings: Settings) -> tuple[Client, str | None]:
 
         emulator = LocalHealthImaging(seed=LOCAL_SEED, image_sets=LOCAL_IMAGE_SETS)
         return emulator.client(**options), emulator.datastore_id
+    from botocore.exceptions import BotoCoreError
+
     try:
         client = Client(
             profile_name=settings.profile, region_name=settings.region, endpoint_url=settings.endpoint_url, **options
         )
     except HealthImagingError as exc:
+        fail(ExitCode.CONFIG, str(exc))
+    except BotoCoreError as exc:  # an unknown profile, while the region is read from it, escapes the SDK untyped
         fail(ExitCode.CONFIG, str(exc))
     return client, None
 
