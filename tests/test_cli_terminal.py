@@ -161,7 +161,7 @@ def _interrupt_when(text: str) -> Callable[[str, subprocess.Popen[bytes], int], 
 
 
 def test_a_long_search_draws_a_progress_bar_then_erases_it(served: Served) -> None:
-    served.emulator.delay_responses(0.15, operation="SearchImageSets")
+    served.emulator.delay_responses(0.1, operation="SearchImageSets")
     session = served.terminal.run("search", "--page-size", "3", "--max-items", "12")
     assert session.returncode == 0, session.screen
     assert "searching [" in session.screen
@@ -173,7 +173,7 @@ def test_a_long_search_draws_a_progress_bar_then_erases_it(served: Served) -> No
 
 
 def test_the_debug_log_replaces_the_progress_bar(served: Served) -> None:
-    served.emulator.delay_responses(0.15, operation="SearchImageSets")
+    served.emulator.delay_responses(0.1, operation="SearchImageSets")
     session = served.terminal.run("search", "--page-size", "3", "--max-items", "12", "--debug")
     assert session.returncode == 0
     assert session.screen.count("SearchImageSets -> HTTP 200") == 4
@@ -181,7 +181,7 @@ def test_the_debug_log_replaces_the_progress_bar(served: Served) -> None:
 
 
 def test_the_progress_bar_stays_off_a_pipe(served: Served) -> None:
-    served.emulator.delay_responses(0.15, operation="SearchImageSets")
+    served.emulator.delay_responses(0.1, operation="SearchImageSets")
     session = served.terminal.run("search", "--page-size", "3", "--max-items", "12", stderr_to_terminal=False)
     assert session.returncode == 0
     assert "searching" not in session.stderr + session.screen
