@@ -214,9 +214,19 @@ SAMPLES: dict[Operation, tuple[Call[Any], RetrySafety]] = {
 }
 
 
+#: Operations the emulator serves that have no client method yet: each moves to SAMPLES with its method.
+NO_METHOD_YET = {Operation.GET_IMAGE_FRAME, Operation.GET_IMAGE_SET, Operation.DELETE_IMAGE_SET}
+
+
+def _method_name(operation: Operation) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation.value).lower()
+
+
 def test_every_operation_says_what_a_retry_of_it_may_do() -> None:
     """A new operation fails here until it has a sample above, and a write until it is more than READ."""
-    assert set(SAMPLES) == set(Operation), "add a sample call for each new operation, with its RetrySafety"
+    assert set(SAMPLES) | NO_METHOD_YET == set(Operation), "add a sample call of each new operation"
+    for operation in NO_METHOD_YET:
+        assert not hasattr(hic.AsyncClient, _method_name(operation)), f"{operation} has a method: add its sample"
     for operation, (call, safety) in SAMPLES.items():
         assert call.operation is operation
         assert call.retry_safety is safety, operation

@@ -35,6 +35,9 @@ class Operation(enum.StrEnum):
     LIST_IMAGE_SET_VERSIONS = "ListImageSetVersions"
     UPDATE_IMAGE_SET_METADATA = "UpdateImageSetMetadata"
     COPY_IMAGE_SET = "CopyImageSet"
+    GET_IMAGE_FRAME = "GetImageFrame"
+    GET_IMAGE_SET = "GetImageSet"
+    DELETE_IMAGE_SET = "DeleteImageSet"
 
 
 class RetrySafety(enum.Enum):

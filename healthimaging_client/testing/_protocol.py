@@ -29,6 +29,7 @@ from .. import models as m
 from .._operations import Operation
 from .._wire import validation as v
 from .._wire.converter import converter
+from ..errors import ExtraNotInstalledError
 from . import _search as search
 from ._sigv4 import parse_authorization, verify
 from ._store import JSON, ServiceFault, Store, validation
@@ -46,7 +47,11 @@ _OPERATIONS = {
     "listImageSetVersions": Operation.LIST_IMAGE_SET_VERSIONS,
     "updateImageSetMetadata": Operation.UPDATE_IMAGE_SET_METADATA,
     "copyImageSet": Operation.COPY_IMAGE_SET,
+    "getImageFrame": Operation.GET_IMAGE_FRAME,
+    "getImageSet": Operation.GET_IMAGE_SET,
+    "deleteImageSet": Operation.DELETE_IMAGE_SET,
 }
+_IMAGE_FRAME_ID = re.compile(r"[0-9a-z]{32}")
 
 
 @attrs.frozen
@@ -71,7 +76,7 @@ class Fault:
 
 @attrs.define
 class Protocol:
-    """Serves the five operations for one :class:`Store`, checking signatures for one key pair."""
+    """Serves the image-set operations for one :class:`Store`, checking signatures for one key pair."""
 
     store: Store
     access_key: str
@@ -117,6 +122,9 @@ class Protocol:
             Operation.LIST_IMAGE_SET_VERSIONS: self._list_versions,
             Operation.UPDATE_IMAGE_SET_METADATA: self._update,
             Operation.COPY_IMAGE_SET: self._copy,
+            Operation.GET_IMAGE_FRAME: self._get_image_frame,
+            Operation.GET_IMAGE_SET: self._get_image_set,
+            Operation.DELETE_IMAGE_SET: self._delete_image_set,
         }
         return operation, handlers[operation], match
 
@@ -257,6 +265,26 @@ class Protocol:
             request.datastore_id, request.image_set_id, information, selection, force=force, promote_to_primary=promote
         )
         return json_response(output)
+
+    def _get_image_frame(self, request: _Request) -> Response:
+        frame_id = _json_object(request.body).get("imageFrameId")
+        if not isinstance(frame_id, str) or not _IMAGE_FRAME_ID.fullmatch(frame_id):
+            raise validation("imageFrameId must be 32 lower-case letters and digits")
+        self.store.frame_of(request.datastore_id, request.image_set_id, frame_id)
+        try:
+            codestream, content_type = self.store.frames.codestream(frame_id)
+        except ExtraNotInstalledError as exc:
+            raise ServiceFault(501, "NotImplemented", str(exc)) from None
+        return Response(200, _headers(**{"Content-Type": content_type}), codestream)
+
+    def _get_image_set(self, request: _Request) -> Response:
+        p = v.Problems(Operation.GET_IMAGE_SET)
+        version = v.version_id(p, "version", request.query.get("version"), required=False)
+        _raise_problems(p)
+        return json_response(self.store.image_set(request.datastore_id, request.image_set_id, version))
+
+    def _delete_image_set(self, request: _Request) -> Response:
+        return json_response(self.store.delete(request.datastore_id, request.image_set_id))
 
 
 @attrs.frozen
