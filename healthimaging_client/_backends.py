@@ -160,12 +160,19 @@ class AsyncioBackend(_Lifecycle):
             return await asyncio.to_thread(signer.credentials)
 
     async def close(self, *, close_http: bool) -> None:
+        """Close on the loop the client ran on; once that loop has ended, on any (releasing what still can be)."""
         if self.closed:
             return
-        self._check_loop()
+        home_ended = self._loop is not None and self._loop.is_closed()
+        if not home_ended:
+            self._check_loop()
         self.closed = True
         if close_http:
-            await self.http.aclose()
+            try:
+                await self.http.aclose()
+            except RuntimeError:
+                if not home_ended:
+                    raise  # only a connection of the ended loop may fail to close ("Event loop is closed")
 
     def _check_loop(self) -> None:
         import asyncio

@@ -20,9 +20,8 @@ from __future__ import annotations
 import contextvars
 import functools
 import logging
-import time
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
 from .errors import CredentialsError
 
@@ -178,4 +177,8 @@ class Signer:
 
     def correct_clock(self, server_time: float) -> None:
         """Sign from now on by the service's clock, as its ``Date`` header gave it."""
-        self.clock_offset = server_time - time.time()
+        import botocore.auth
+
+        # botocore signs by its own clock (get_current_datetime, missing from the stubs): the offset is from that.
+        signing_now = cast(datetime, botocore.auth.get_current_datetime())  # type: ignore[attr-defined]
+        self.clock_offset = server_time - signing_now.replace(tzinfo=UTC).timestamp()

@@ -36,12 +36,14 @@ def inflate_within(content: bytes, allowed: Callable[[int], int]) -> bytes | Non
 
     A small body, whose worst case stays within what is allowed, takes the one-pass
     path of :func:`decompress_metadata`. Larger ones are inflated in growing
-    slices, each call told how much output it may make.
+    slices, each call told how much output it may make. A body that starts as
+    gzip and whose trailer claims too much ends at once.
     """
-    if int.from_bytes(content[-4:], "little") > allowed(len(content)):
-        return None  # the trailer (the last member's size, mod 2**32) already says too much
     if DEFLATE_MAX_RATIO * len(content) <= allowed(len(content)):
         return decompress_metadata(content)  # cannot inflate past what is allowed
+    if int.from_bytes(content[-4:], "little") > allowed(len(content)):  # the last member's size, mod 2**32
+        zlib.decompressobj(wbits=31).decompress(content[:4096], 1)  # raises unless it starts as gzip
+        return None  # gzip whose trailer says too much
     pieces: list[bytes] = []
     total = read = 0
     step = 1 << 16

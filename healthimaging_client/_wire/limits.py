@@ -18,11 +18,13 @@ compressed bytes read so far, once past ``RATIO_FLOOR``. Deflate's ceiling is
 1032:1 and a bomb sits near it; real metadata compresses about 40:1 (a CT
 series of 3,000 slices), and even a document whose instances differ only in a
 short UID stays near 150:1. So a 1 MB body that would inflate to 1 GiB is
-refused after about 16 MiB. Streamed downloads to a file are not capped.
+refused after about 20 MB. ``max_response_bytes=None`` turns off both the cap
+and the guard. Streamed downloads to a file are not capped.
 """
 
 from __future__ import annotations
 
+import sys
 import zlib
 from collections.abc import Mapping
 
@@ -90,9 +92,10 @@ class BodyBuffer:
         return inflated
 
     def _allowed(self, compressed: int) -> int:
-        """The most a gzip body may have inflated to after ``compressed`` bytes of it."""
-        ratio_bound = max(MAX_GZIP_RATIO * compressed, RATIO_FLOOR)
-        return ratio_bound if self._limit is None else min(self._limit, ratio_bound)
+        """The most a gzip body may have inflated to after ``compressed`` bytes of it (no cap: no guard either)."""
+        if self._limit is None:
+            return sys.maxsize
+        return min(self._limit, max(MAX_GZIP_RATIO * compressed, RATIO_FLOOR))
 
     def _too_large(self, what: str) -> errors.ResponseTooLargeError:
         assert self._limit is not None
