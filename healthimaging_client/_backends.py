@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 P = ParamSpec("P")
 T = TypeVar("T")
 
+#: Connections in the pool when ``limits`` does not say: httpx's default, and aiohttp's.
+DEFAULT_POOL_SIZE = 100
+
 
 class Backend(Protocol):
     """Send, read and close on one side's HTTP client; run blocking work where that side may."""
@@ -123,7 +126,9 @@ class AsyncioBackend(_Lifecycle):
 
     def __init__(self, http: httpx.AsyncClient, limits: httpx.Limits | None = None) -> None:
         self.http = http
-        self._gate = _FifoGate((limits or httpx.Limits()).max_connections)
+        # Unset, the pool holds 100 connections: httpx's default, and aiohttp's (httpx-aiohttp passes no limit then).
+        given = limits.max_connections if limits is not None else None
+        self._gate = _FifoGate(given if given is not None else DEFAULT_POOL_SIZE)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._credentials_lock: asyncio.Lock | None = None
 

@@ -117,3 +117,24 @@ def test_an_unguarded_write_that_never_got_a_connection_is_retried(server: Fault
     copied = asyncio.run(scenario())
     assert copied.destination_image_set_properties.image_set_id == "b" * 32
     assert len(server.requests) == 2  # the search, then the copy, once
+
+
+def test_the_default_pool_queues_past_100_connections(server: FaultServer, gate: threading.Event) -> None:
+    """Without ``limits``, the queue sits in front of the transport's pool of 100, not past it."""
+    server.script(held(gate, reply_json(200, SEARCH)))
+
+    async def scenario() -> hic.TimeoutError:
+        kwargs = client_kwargs(endpoint_url=server.url, timeout=httpx.Timeout(10.0, pool=0.3))
+        async with hic.AsyncClient(**kwargs) as client:
+            holders = [asyncio.create_task(client.search_image_sets(_datastore(n))) for n in range(100)]
+            while len(server.requests) < 100:
+                await asyncio.sleep(0.01)
+            with pytest.raises(hic.TimeoutError) as caught:
+                await client.with_options(retry=hic.RetryConfig(max_attempts=1)).search_image_sets(_datastore(100))
+            gate.set()
+            await asyncio.gather(*holders)
+        return caught.value
+
+    error = asyncio.run(scenario())
+    assert not error.request_sent and "timeout.pool" in str(error)
+    assert len(server.requests) == 100
