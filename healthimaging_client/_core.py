@@ -38,7 +38,7 @@ from ._signing import Signer
 from ._transport import transport_error
 from ._version import __version__
 from ._wire.bodies import JSON_CONTENT_TYPE
-from ._wire.limits import DEFAULT_MAX_RESPONSE_BYTES, BodyBuffer, body_limit
+from ._wire.limits import DEFAULT_MAX_RESPONSE_BYTES, BodyBuffer, Cap, body_limit, inflate_document, reading_within
 
 if TYPE_CHECKING:
     from botocore.credentials import ReadOnlyCredentials
@@ -104,8 +104,9 @@ class Core:
 
         async def parse(response: httpx.Response, attempt: Attempt) -> T:
             content = await self._body(call, response, attempt)
-            self._log(call, response, attempt, content)
-            return call.parse(response.status_code, response.headers, content)
+            with reading_within(self._cap(call)):  # a raw body is inflated by its reader, within the cap
+                self._log(call, response, attempt, content)
+                return call.parse(response.status_code, response.headers, content)
 
         return await self._with_retries(call, parse)
 
@@ -220,14 +221,16 @@ class Core:
 
     # --- reading the body --------------------------------------------------------------
 
+    def _cap(self, call: Call[Any]) -> Cap:
+        return Cap(body_limit(self.max_response_bytes, call.max_body_bytes))
+
     async def _body(self, call: Call[Any], response: httpx.Response, attempt: Attempt) -> bytes:
-        """The whole body, decoded within its cap (a metadata document's gzip is recognised even if undeclared)."""
-        limit = body_limit(self.max_response_bytes, call.max_body_bytes)
-        buffer = BodyBuffer(limit, call.operation, response.headers, decoded=response.is_stream_consumed)
+        """The whole body within its cap: as sent for a raw call's 2xx (its reader inflates it), else decoded."""
+        buffer = BodyBuffer(self._cap(call), response.headers, decoded=response.is_stream_consumed)
         async with contextlib.aclosing(self._chunks(call, response, attempt)) as chunks:
             async for chunk in chunks:
                 buffer.add(chunk)
-        return buffer.decoded(sniff_gzip=call.raw_body and response.is_success)
+        return buffer.raw() if call.raw_body and response.is_success else buffer.decoded()
 
     async def _chunks(self, call: Call[Any], response: httpx.Response, attempt: Attempt) -> AsyncGenerator[bytes, None]:
         """The body as sent; a failure while reading it is the transport's (a consumer's own errors are not)."""
@@ -247,7 +250,11 @@ class Core:
         elapsed = time.perf_counter() - attempt.started
         _logging.log_response(call.operation, response.status_code, request_id, attempt.number, elapsed)
         if self.log_bodies and content is not None:
-            _logging.log_bodies(call.operation, call.body, content)
+            shown = content
+            if call.raw_body and response.is_success:  # a raw metadata body is gzip: log the JSON it holds
+                with contextlib.suppress(Exception):  # one that cannot be read is logged as sent; parsing says why
+                    shown = inflate_document(content)
+            _logging.log_bodies(call.operation, call.body, shown)
 
 
 def _failure(call: Call[Any], exc: Exception, deadline: Deadline) -> errors.HealthImagingError:

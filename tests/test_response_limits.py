@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 import healthimaging_client as hic
-from healthimaging_client._wire.limits import MAX_GZIP_RATIO, RATIO_FLOOR, BodyBuffer
+from healthimaging_client._wire.limits import MAX_GZIP_RATIO, RATIO_FLOOR, BodyBuffer, Cap
 
 from .conftest import DATASTORE_ID, IMAGE_SET_ID, Harness
 from .faultserver import FaultServer, reply
@@ -144,13 +144,13 @@ def test_a_real_document_with_a_high_ratio_is_accepted() -> None:
     content = json.dumps({"Study": {"Series": {"1": {"Instances": instances}}}}).encode()
     compressed = gzip.compress(content)
     assert len(content) > RATIO_FLOOR and len(content) / len(compressed) > 50
-    body = BodyBuffer(2**31, "GetImageSetMetadata", {"content-encoding": "gzip"})
+    body = BodyBuffer(Cap(2**31), {"content-encoding": "gzip"})
     body.add(compressed)
     assert body.decoded() == content
 
 
 def test_a_streamed_body_without_a_length_is_cut_at_the_cap() -> None:
-    body = BodyBuffer(MiB, "SearchImageSets", {})
+    body = BodyBuffer(Cap(MiB), {})
     body.add(b"x" * MiB)
     with pytest.raises(hic.ResponseTooLargeError):
         body.add(b"x")
@@ -158,7 +158,7 @@ def test_a_streamed_body_without_a_length_is_cut_at_the_cap() -> None:
 
 def test_several_gzip_members_decode_within_the_cap() -> None:
     members = gzip.compress(b'{"a": ') + gzip.compress(b"1}")
-    body = BodyBuffer(MiB, "SearchImageSets", {"content-encoding": "gzip"})
+    body = BodyBuffer(Cap(MiB), {"content-encoding": "gzip"})
     body.add(members)
     assert body.decoded() == b'{"a": 1}'
 
@@ -172,10 +172,11 @@ def test_several_gzip_members_decode_within_the_cap() -> None:
     ],
 )
 def test_bodies_that_cannot_be_decoded_are_invalid(headers: dict[str, str], content: bytes, message: str) -> None:
-    body = BodyBuffer(MiB, "SearchImageSets", headers)
+    body = BodyBuffer(Cap(MiB), headers)
     body.add(content)
-    with pytest.raises(hic.InvalidResponseError, match=re.escape(message)):
+    with pytest.raises(hic.InvalidResponseError, match=re.escape(message)) as caught:
         body.decoded()
+    assert not isinstance(caught.value, hic.ResponseTooLargeError)
 
 
 # --- downloads to a file ------------------------------------------------------------------------

@@ -90,7 +90,8 @@ class Call(Generic[T]):
     read: Callable[[bytes], T] = attrs.field(repr=False)
     #: For writes: the version ids the request is guarded by (named in conflict errors).
     guard_versions: Mapping[str, str] | None = None
-    #: A successful body may be gzip without saying so (no Content-Encoding): decode it by its magic bytes.
+    #: Read a successful body as sent, without undoing its Content-Encoding: ``read`` inflates it itself, in
+    #: one pass and within the cap (``_wire.limits.inflate_document``), freeing the bytes before parsing.
     raw_body: bool = False
     #: The HTTP method, as the service model says.
     method: str = "POST"

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from .. import models as m
 from .._wire import validation as v
 from .._wire.bodies import json_body, read_json, reader
-from .._wire.gzip import decompress_metadata
+from .._wire.limits import inflate_document
 from ..metadata import ImageSetMetadata
 from ._call import MODEL_BOUNDED_ANSWER, Call, Operation, query, segment
 
@@ -62,8 +62,8 @@ def get_image_set_metadata(
 
 
 def _metadata_text(content: bytes) -> str:
-    """The document as text; the decompressed bytes are freed on return, before parsing starts."""
-    data = decompress_metadata(content)
+    """The document as text, inflated within the cap; the decompressed bytes are freed on return, before parsing."""
+    data = inflate_document(content)
     return data.decode(json.detect_encoding(data), "surrogatepass")
 
 

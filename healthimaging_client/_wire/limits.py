@@ -20,13 +20,21 @@ series of 3,000 slices), and even a document whose instances differ only in a
 short UID stays near 150:1. So a 1 MB body that would inflate to 1 GiB is
 refused after about 20 MB. ``max_response_bytes=None`` turns off both the cap
 and the guard. Streamed downloads to a file are not capped.
+
+A metadata document is inflated by its reader (``inflate_document``), so that
+the decompressed bytes are freed before parsing starts; the send loop sets the
+cap it reads within (``reading_within``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import sys
 import zlib
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
+
+import attrs
 
 from .. import errors
 from .gzip import GZIP_MAGIC, inflate_within
@@ -53,70 +61,102 @@ def _size(limit: int) -> str:
     return f"{limit} bytes"
 
 
+@attrs.frozen
+class Cap:
+    """The most one response body may hold once decoded (None: no cap, and no ratio guard either)."""
+
+    limit: int | None
+
+    def allowed(self, compressed: int) -> int:
+        """The most a gzip body may have inflated to after ``compressed`` bytes of it."""
+        if self.limit is None:
+            return sys.maxsize
+        return min(self.limit, max(MAX_GZIP_RATIO * compressed, RATIO_FLOOR))
+
+    def inflate(self, content: bytes) -> bytes:
+        """A gzip body inflated within the cap (zlib.error or EOFError when it is corrupt)."""
+        inflated = inflate_within(content, self.allowed)
+        if inflated is None:
+            raise self._inflated_too_far(len(content))
+        return inflated
+
+    def too_large(self, what: str) -> errors.ResponseTooLargeError:
+        assert self.limit is not None
+        return errors.ResponseTooLargeError(
+            f"{what} the {_size(self.limit)} cap (max_response_bytes, or the most this operation can answer)",
+            limit=self.limit,
+        )
+
+    def _inflated_too_far(self, compressed: int) -> errors.ResponseTooLargeError:
+        ratio_bound = max(MAX_GZIP_RATIO * compressed, RATIO_FLOOR)
+        if self.limit is not None and self.limit <= ratio_bound:
+            return self.too_large("the response body decodes to more than")
+        return errors.ResponseTooLargeError(
+            f"the gzip response body inflates more than {MAX_GZIP_RATIO} times its size, as no real document does"
+            " (a decompression bomb?)",
+            limit=ratio_bound,
+        )
+
+
 class BodyBuffer:
     """One response's body as sent, collected chunk by chunk within the cap, then decoded within it."""
 
-    def __init__(self, limit: int | None, operation: str, headers: Mapping[str, str], *, decoded: bool = False) -> None:
-        self._limit = limit
-        self._operation = operation
+    def __init__(self, cap: Cap, headers: Mapping[str, str], *, decoded: bool = False) -> None:
+        self._cap = cap
         self._headers = headers
         self._decoded = decoded  # the transport undid the Content-Encoding already
         self._chunks: list[bytes] = []
         self._size = 0
         declared = headers.get("content-length", "")
-        if limit is not None and declared.isdigit() and int(declared) > limit:
-            raise self._too_large("the response declares a body over")
+        if cap.limit is not None and declared.isdigit() and int(declared) > cap.limit:
+            raise cap.too_large("the response declares a body over")
 
     def add(self, chunk: bytes) -> None:
         self._size += len(chunk)
-        if self._limit is not None and self._size > self._limit:
-            raise self._too_large("the response body is over")
+        if self._cap.limit is not None and self._size > self._cap.limit:
+            raise self._cap.too_large("the response body is over")
         self._chunks.append(chunk)
 
-    def decoded(self, *, sniff_gzip: bool = False) -> bytes:
-        """The body with its Content-Encoding undone (``sniff_gzip``: gzip recognised by its magic bytes too)."""
+    def raw(self) -> bytes:
+        """The body as sent (its reader undoes any gzip itself: ``inflate_document``)."""
         content = self._chunks[0] if len(self._chunks) == 1 else b"".join(self._chunks)
         self._chunks = []
+        return content
+
+    def decoded(self) -> bytes:
+        """The body with its Content-Encoding undone."""
+        content = self.raw()
         encoding = "" if self._decoded else self._headers.get("content-encoding", "").strip().lower()
-        gzipped = encoding in ("gzip", "x-gzip") or (sniff_gzip and content[:2] == GZIP_MAGIC)
-        if not gzipped:
-            if encoding not in ("", "identity"):
-                raise self._invalid(f"the response has a Content-Encoding the SDK does not decode ({encoding[:20]})")
+        if encoding in ("", "identity"):
             return content
+        if encoding not in ("gzip", "x-gzip"):
+            raise self._invalid(f"the response has a Content-Encoding the SDK does not decode ({encoding[:20]})")
         try:
-            inflated = inflate_within(content, self._allowed)
+            return self._cap.inflate(content)
         except (zlib.error, EOFError):
             raise self._invalid("the response body could not be decoded (corrupt gzip data)") from None
-        if inflated is None:
-            raise self._inflated_too_far(len(content))
-        return inflated
-
-    def _allowed(self, compressed: int) -> int:
-        """The most a gzip body may have inflated to after ``compressed`` bytes of it (no cap: no guard either)."""
-        if self._limit is None:
-            return sys.maxsize
-        return min(self._limit, max(MAX_GZIP_RATIO * compressed, RATIO_FLOOR))
-
-    def _too_large(self, what: str) -> errors.ResponseTooLargeError:
-        assert self._limit is not None
-        return errors.ResponseTooLargeError(
-            f"{what} the {_size(self._limit)} cap (max_response_bytes, or the most this operation can answer)",
-            limit=self._limit,
-            operation=self._operation,
-        )
-
-    def _inflated_too_far(self, compressed: int) -> errors.ResponseTooLargeError:
-        ratio_bound = max(MAX_GZIP_RATIO * compressed, RATIO_FLOOR)
-        if self._limit is not None and self._limit <= ratio_bound:
-            return self._too_large("the response body decodes to more than")
-        return errors.ResponseTooLargeError(
-            f"the gzip response body inflates more than {MAX_GZIP_RATIO} times its size, as no real document does"
-            " (a decompression bomb?)",
-            limit=ratio_bound,
-            operation=self._operation,
-        )
 
     def _invalid(self, message: str) -> errors.InvalidResponseError:
-        return errors.InvalidResponseError(
-            message, operation=self._operation, request_id=self._headers.get("x-amzn-requestid")
-        )
+        return errors.InvalidResponseError(message, request_id=self._headers.get("x-amzn-requestid"))
+
+
+_DEFAULT_CAP = Cap(DEFAULT_MAX_RESPONSE_BYTES)  # frozen
+_reading_cap = contextvars.ContextVar("healthimaging_client_reading_cap", default=_DEFAULT_CAP)
+
+
+@contextlib.contextmanager
+def reading_within(cap: Cap) -> Generator[None]:
+    """Readers that inflate their own body (``inflate_document``) do so within ``cap`` meanwhile."""
+    token = _reading_cap.set(cap)
+    try:
+        yield
+    finally:
+        _reading_cap.reset(token)
+
+
+def inflate_document(content: bytes) -> bytes:
+    """A body that may be gzip whether or not it says so (a metadata document), inflated within the cap the
+    send loop set (the default cap outside it); plain JSON passes as it is."""
+    if content[:2] != GZIP_MAGIC:
+        return content
+    return _reading_cap.get().inflate(content)
