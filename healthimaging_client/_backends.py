@@ -186,25 +186,23 @@ class AsyncioBackend(_Lifecycle):
         if self._loop is None:
             self._loop = loop
         elif loop is not self._loop:
-            state = "has closed" if self._loop.is_closed() else "is another"
+            which = "which has closed" if self._loop.is_closed() else "not the running one"
             raise errors.WrongEventLoopError(
-                f"this AsyncClient first ran on an event loop that {state} than the running one, and its connections"
-                " belong there: nothing was sent (make one AsyncClient per event loop, closed before its loop ends)"
+                f"this AsyncClient and its connections belong to the event loop it first ran on, {which}: nothing"
+                " was sent (make one AsyncClient per event loop, and close it before its loop ends)"
             )
 
 
 class _FifoGate:
-    """At most ``size`` holders (None: no limit). Waiters are served first come, first served: a freed
-    slot goes straight to the oldest waiter, so a caller that frees one and asks again queues behind it."""
+    """At most ``size`` holders. Waiters are served first come, first served: a freed slot goes
+    straight to the oldest waiter, so a caller that frees one and asks again queues behind it."""
 
-    def __init__(self, size: int | None) -> None:
+    def __init__(self, size: int) -> None:
         self._free = size
         self._waiters: deque[asyncio.Future[None]] = deque()
 
     async def acquire(self, wait: float | None) -> bool:
         """Take a slot within ``wait`` seconds (None: for ever); False when the time ran out first."""
-        if self._free is None:
-            return True
         if self._free > 0 and not self._waiters:
             self._free -= 1
             return True
@@ -229,8 +227,6 @@ class _FifoGate:
         return False
 
     def release(self) -> None:
-        if self._free is None:
-            return
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():

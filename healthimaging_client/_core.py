@@ -160,9 +160,7 @@ class Core:
                 try:
                     return await self._attempt(call, number, handle, ends)
                 except errors.HealthImagingError as exc:
-                    if isinstance(exc, errors.TransportError):
-                        failure = exc.__cause__ or exc  # what the transport raised, or the deadline that passed
-                        _logging.log_transport_failure(call.operation, failure, number, time.perf_counter() - started)
+                    _log_failure(call, exc, number, started)
                     self._recover(log.failed(exc, number), exc)
                     raise
         raise AssertionError("unreachable: tenacity re-raises the last error")
@@ -179,16 +177,21 @@ class Core:
             return None
         return CallDeadline(self.clock.monotonic() + self.total_timeout, self.total_timeout)
 
+    def _deadline(self, ends: CallDeadline | None) -> Deadline:
+        """This attempt's deadline: its own budget, within what is left of the call's (none left: nothing is sent)."""
+        call_left = None if ends is None else ends.left(self.clock.monotonic())
+        deadline = Deadline.for_attempt(self.timeout, time.monotonic(), call_left, self.total_timeout)
+        if deadline.left(time.monotonic()) <= 0:
+            raise deadline.exceeded(request_sent=False)
+        return deadline
+
     # --- one attempt -------------------------------------------------------------------
 
     async def _attempt(self, call: Call[Any], number: int, handle: Handler[T], ends: CallDeadline | None) -> T:
         if self.pacer is not None and (pause := self.pacer.reserve(call.operation)):
             await self.clock.sleep(pause)
         credentials = await self.backend.credentials(self.signer)
-        call_left = None if ends is None else ends.left(self.clock.monotonic())
-        deadline = Deadline.for_attempt(self.timeout, time.monotonic(), call_left, self.total_timeout)
-        if deadline.left(time.monotonic()) <= 0:
-            raise deadline.exceeded(request_sent=False)
+        deadline = self._deadline(ends)
         attempt = Attempt(number, time.perf_counter(), deadline)
         request = self._build_request(call, credentials, deadline)
         async with self.backend.exchange(deadline):  # the fair wait for the pool, then everything within the deadline
@@ -263,3 +266,10 @@ def _failure(call: Call[Any], exc: Exception, deadline: Deadline) -> errors.Heal
     if isinstance(failure, errors.TimeoutError) and deadline.left(time.monotonic()) <= 0:
         return deadline.exceeded(request_sent=failure.request_sent)
     return failure
+
+
+def _log_failure(call: Call[Any], exc: errors.HealthImagingError, attempt: int, started: float) -> None:
+    """Log an attempt that no response ended: what the transport raised, or the deadline that passed."""
+    if isinstance(exc, errors.TransportError):
+        failure = exc.__cause__ or exc
+        _logging.log_transport_failure(call.operation, failure, attempt, time.perf_counter() - started)

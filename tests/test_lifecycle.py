@@ -125,7 +125,7 @@ def test_two_running_loops_one_client_no_warnings(server: FaultServer, loop_erro
             warnings.simplefilter("always")
             client = hic.AsyncClient(**client_kwargs(endpoint_url=server.url))
             asyncio.run_coroutine_threadsafe(client.search_image_sets(DATASTORE_ID), home).result(10)
-            with pytest.raises(hic.WrongEventLoopError, match="another"):
+            with pytest.raises(hic.WrongEventLoopError, match="not the running one"):
                 asyncio.run(client.search_image_sets(DATASTORE_ID))
             with pytest.raises(hic.WrongEventLoopError):
                 asyncio.run(client.aclose())  # its loop still runs: close it there
