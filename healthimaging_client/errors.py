@@ -19,8 +19,8 @@ clause catches all of them::
     ├── InvalidResponseError                     a 2xx response the SDK cannot read
     ├── CredentialsError                         no credentials, or they failed to load
     ├── PaginationError                          the service repeated a next token
-    └── WaiterError                              an image set did not reach a final state
-        └── WaiterTimeoutError
+    └── WaiterError                              an image set, datastore or import job failed
+        └── WaiterTimeoutError                   ... or was not done before the timeout
 
 An error code the SDK does not know yet (a newer service model may add one)
 still raises a :class:`ServiceError`: the subclass of its status code when
@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .models import ImageSetProperties
+    from .models import DatastoreProperties, DICOMImportJobProperties, ImageSetProperties
 
 __all__ = [
     "AccessDeniedException",
@@ -227,14 +227,19 @@ class PaginationError(HealthImagingError):
 
 
 class WaiterError(HealthImagingError):
-    """An image set ended in a failed state (UPDATE_FAILED, COPY_FAILED) while being waited for.
+    """What was waited for ended in a failed state: an image set (UPDATE_FAILED, COPY_FAILED),
+    a datastore (CREATE_FAILED) or an import job (FAILED).
 
     The message carries the service's own message for the failure.
     """
 
     #: The last state seen of the version waited for, if it was seen.
     properties: ImageSetProperties | None = None
+    #: The last state seen of the datastore waited for (``wait_for_datastore``), if it was seen.
+    datastore_properties: DatastoreProperties | None = None
+    #: The last state seen of the import job waited for (``wait_for_dicom_import_job``), if it was seen.
+    job_properties: DICOMImportJobProperties | None = None
 
 
 class WaiterTimeoutError(WaiterError):
-    """An image set was still locked when the wait's timeout passed."""
+    """An image set was still locked, or a datastore or import job still busy, when the wait's timeout passed."""
