@@ -19,6 +19,7 @@ clause catches all of them::
     ├── InvalidResponseError                     a 2xx response the SDK cannot read
     ├── CredentialsError                         no credentials, or they failed to load
     ├── PaginationError                          the service repeated a next token
+    ├── ImportManifestError (also ValueError)    an import job's output document cannot be read
     └── WaiterError                              an image set, datastore or import job failed
         └── WaiterTimeoutError                   ... or was not done before the timeout
 
@@ -45,6 +46,7 @@ __all__ = [
     "ConnectError",
     "CredentialsError",
     "HealthImagingError",
+    "ImportManifestError",
     "InternalServerException",
     "InvalidResponseError",
     "PaginationError",
@@ -224,6 +226,14 @@ class CredentialsError(HealthImagingError):
 
 class PaginationError(HealthImagingError):
     """The service returned a next token it had returned before; iterating on would never end."""
+
+
+class ImportManifestError(HealthImagingError, ValueError):
+    """An import job's output document (summary or manifest) is not what the service writes.
+
+    The message names the file, the line and the member; never a value, since
+    manifests name patients' files.
+    """
 
 
 class WaiterError(HealthImagingError):
