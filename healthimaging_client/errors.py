@@ -20,8 +20,15 @@ clause catches all of them::
     ├── CredentialsError                         no credentials, or they failed to load
     ├── PaginationError                          the service repeated a next token
     ├── ImportManifestError (also ValueError)    an import job's output document cannot be read
-    └── WaiterError                              an image set, datastore or import job failed
-        └── WaiterTimeoutError                   ... or was not done before the timeout
+    ├── WaiterError                              an image set, datastore or import job failed
+    │   └── WaiterTimeoutError                   ... or was not done before the timeout
+    ├── ExtraNotInstalledError (also ImportError)  an optional extra is missing
+    ├── PixelDataError                           a frame could not be decoded, verified or stacked
+    │   ├── UnsupportedPixelFormatError          no decoder here for the content type, syntax or layout
+    │   ├── FrameDecodeError                     the codestream is not what the metadata describes
+    │   ├── ChecksumMismatchError                decoded pixels differ from the metadata's CRC32
+    │   └── VolumeGeometryError                  a series' frames do not stack into one volume
+    └── DICOMExportError (also ValueError)       metadata or frames cannot make a valid DICOM file
 
 An error code the SDK does not know yet (a newer service model may add one)
 still raises a :class:`ServiceError`: the subclass of its status code when
@@ -29,7 +36,8 @@ there is one, else ``ServiceError`` itself.
 
 Messages name the operation, status, code, request id and the service's own
 message. They never include request bodies, search criteria or DICOM values,
-because those are patient data.
+because those are patient data; pixel errors name frame ids, transfer syntaxes
+and DICOM attribute names, never pixel values.
 """
 
 from __future__ import annotations
@@ -42,22 +50,29 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AccessDeniedException",
+    "ChecksumMismatchError",
     "ConflictException",
     "ConnectError",
     "CredentialsError",
+    "DICOMExportError",
+    "ExtraNotInstalledError",
+    "FrameDecodeError",
     "HealthImagingError",
     "ImportManifestError",
     "InternalServerException",
     "InvalidResponseError",
     "PaginationError",
     "ParamValidationError",
+    "PixelDataError",
     "ResourceNotFoundException",
     "ServiceError",
     "ServiceQuotaExceededException",
     "ThrottlingException",
     "TimeoutError",
     "TransportError",
+    "UnsupportedPixelFormatError",
     "ValidationException",
+    "VolumeGeometryError",
     "WaiterError",
     "WaiterTimeoutError",
 ]
@@ -253,3 +268,70 @@ class WaiterError(HealthImagingError):
 
 class WaiterTimeoutError(WaiterError):
     """An image set was still locked, or a datastore or import job still busy, when the wait's timeout passed."""
+
+
+class ExtraNotInstalledError(HealthImagingError, ImportError):
+    """A feature needs an optional extra that is not installed; the message says what to install."""
+
+    def __init__(self, extra: str, missing: str, feature: str) -> None:
+        self.extra = extra
+        self.missing = missing
+        super().__init__(
+            f"{feature} needs the {extra!r} extra ({missing} is not installed): "
+            f"pip install 'healthimaging-client[{extra}]'",
+            name=missing,
+        )
+
+
+class PixelDataError(HealthImagingError):
+    """A frame's pixel data could not be decoded, verified or assembled.
+
+    ``image_frame_id`` names the frame when it is known.
+    """
+
+    def __init__(self, message: str, *, image_frame_id: str | None = None) -> None:
+        self.image_frame_id = image_frame_id
+        where = f"image frame {image_frame_id}: " if image_frame_id else ""
+        super().__init__(where + message)
+
+
+class UnsupportedPixelFormatError(PixelDataError):
+    """The content type, transfer syntax or pixel layout is one the SDK cannot decode."""
+
+
+class FrameDecodeError(PixelDataError):
+    """The codestream failed to decode, or decoded to a size or type the metadata does not describe.
+
+    The codec's own exception, if any, is chained as ``__cause__``.
+    """
+
+
+class ChecksumMismatchError(PixelDataError):
+    """The decoded pixels' CRC32 differs from ``PixelDataChecksumFromBaseToFullResolution``.
+
+    The frame may be corrupt, or decoded by a codec that disagrees with the service's.
+    ``expected`` and ``actual`` hold the two checksums, ``width`` and ``height`` the
+    resolution checked; the message names neither checksum.
+    """
+
+    def __init__(self, *, image_frame_id: str | None, width: int, height: int, expected: int, actual: int) -> None:
+        self.width = width
+        self.height = height
+        self.expected = expected
+        self.actual = actual
+        super().__init__(
+            f"the CRC32 of the decoded pixels ({width}x{height}) does not match the checksum in the metadata",
+            image_frame_id=image_frame_id,
+        )
+
+
+class VolumeGeometryError(PixelDataError):
+    """A series' frames differ in size, type or orientation, or share positions, so they do not form one volume."""
+
+
+class DICOMExportError(HealthImagingError, ValueError):
+    """An instance's metadata or frames cannot be written as a valid DICOM file.
+
+    The message names the attribute (keyword and tag) or the count that is wrong, and the
+    instance by its place in the image set, never by a value: DICOM values are patient data.
+    """

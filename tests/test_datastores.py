@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+import botocore
 import botocore.session
 import httpx
 import pytest
@@ -148,8 +149,9 @@ def test_the_ten_operations_have_no_host_prefix() -> None:
     assert len(NEW_OPERATIONS) == 10
 
 
-@pytest.mark.parametrize("operation", list(ops.Operation))
+@pytest.mark.parametrize("operation", [op for op in ops.Operation if hasattr(hic.Client, botocore.xform_name(op))])
 def test_every_error_the_model_names_has_its_typed_class(operation: ops.Operation) -> None:
+    """For every operation the clients have: a new error code in the model fails here until it has its class."""
     for shape in SERVICE.operation_model(operation).error_shapes:
         status = shape.metadata["error"]["httpStatusCode"]
         headers = {"x-amzn-ErrorType": f"{shape.name}:http://internal.amazon.com/", "x-amzn-RequestId": "req-1"}

@@ -431,3 +431,26 @@ def test_a_create_retried_after_a_lost_answer_makes_one_datastore(kind: str) -> 
             caught, names = asyncio.run(run())
     assert caught.value.attempts == 3  # every attempt reached the emulator and was applied ...
     assert names.count("once") == 1  # ... once, since all three sent the call's one token
+
+
+def test_a_datastore_is_deleted_once_its_imported_image_sets_are(plain: LocalHealthImaging) -> None:
+    """GetImageSet and DeleteImageSet reach the image sets of the datastore in the path, as the others do."""
+    local = plain
+    local.add_dicom_files(INPUT, series(2))
+    with local.client(retry=FAST) as client:
+        datastore = client.wait_for_datastore(client.create_datastore().datastore_id)
+        job = client.start_dicom_import_job(
+            datastore.datastore_id, data_access_role_arn=ROLE, input_s3_uri=INPUT, output_s3_uri=OUTPUT
+        )
+        client.wait_for_dicom_import_job(datastore.datastore_id, job.job_id)
+        (made,) = client.search_image_sets(datastore.datastore_id).image_sets_metadata_summaries
+        path = f"/datastore/{datastore.datastore_id}/imageSet/{made.image_set_id}"
+        assert raw(local, "POST", f"{path}/getImageSet").json()["datastoreId"] == datastore.datastore_id
+        assert (
+            raw(local, "POST", f"/datastore/{local.datastore_id}/imageSet/{made.image_set_id}/getImageSet").status_code
+            == 404
+        )
+        with pytest.raises(hic.ConflictException):
+            client.delete_datastore(datastore.datastore_id)
+        assert raw(local, "POST", f"{path}/deleteImageSet").status_code == 200
+        assert client.delete_datastore(datastore.datastore_id).datastore_status == "DELETING"

@@ -33,6 +33,9 @@ class Operation(enum.StrEnum):
     LIST_IMAGE_SET_VERSIONS = "ListImageSetVersions"
     UPDATE_IMAGE_SET_METADATA = "UpdateImageSetMetadata"
     COPY_IMAGE_SET = "CopyImageSet"
+    GET_IMAGE_FRAME = "GetImageFrame"
+    GET_IMAGE_SET = "GetImageSet"
+    DELETE_IMAGE_SET = "DeleteImageSet"
 
     # Datastores, import jobs and tags: no host prefix.
     CREATE_DATASTORE = "CreateDatastore"

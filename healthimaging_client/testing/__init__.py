@@ -14,5 +14,6 @@ Nothing in the core package imports this one, so it costs nothing unless used.
 from ._clock import FakeClock
 from ._imports import SyntheticInstance
 from ._local import LocalHealthImaging
+from ._pixels import FrameFormat
 
-__all__ = ["FakeClock", "LocalHealthImaging", "SyntheticInstance"]
+__all__ = ["FakeClock", "FrameFormat", "LocalHealthImaging", "SyntheticInstance"]

@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument(
         "--import-delay", type=float, default=0.0, help="seconds an import job is SUBMITTED, then running"
     )
+    serve.add_argument(
+        "--pixel-showcase", action="store_true", help="add an image set with a series per stored pixel format"
+    )
     args = parser.parse_args(argv)
 
     emulator = LocalHealthImaging(
@@ -38,11 +41,14 @@ def main(argv: list[str] | None = None) -> int:
         datastore_delay=args.datastore_delay,
         import_delay=args.import_delay,
     )
+    showcase = emulator.add_pixel_showcase() if args.pixel_showcase else None
     with emulator.serve(args.port, args.host) as endpoint_url:
         config = emulator.client_config(endpoint_url)
         lines = [f"{key}={config[key]}" for key in ("endpoint_url", "region_name")]
         lines.insert(1, f"datastore_id={emulator.datastore_id}")
         lines += [f"{key}={config[key]}" for key in ("aws_access_key_id", "aws_secret_access_key")]
+        if showcase is not None:
+            lines.append(f"pixel_image_set_id={showcase}")
         print("\n".join(lines), flush=True)
         with contextlib.suppress(KeyboardInterrupt):
             threading.Event().wait()

@@ -171,7 +171,7 @@ class Datastores:
         """Start deleting an ACTIVE datastore that holds no image sets; asking again answers with its status."""
         d = self.get(datastore_id)
         if d.status in ("ACTIVE", "CREATE_FAILED"):
-            if d.store.image_sets:
+            if any(image_set.deleted_at is None for image_set in d.store.image_sets.values()):
                 raise conflict("the datastore still holds image sets: delete them first")
             d.status = "DELETING"
             d.settles_at = self.clock() + self.datastore_delay
@@ -190,7 +190,8 @@ class Datastores:
         datastore = self.datastores.get(datastore_id)
         if datastore is None or datastore.status == "DELETED":
             raise not_found("no such resource")
-        if image_set and image_set not in datastore.store.image_sets:
+        held = datastore.store.image_sets.get(image_set) if image_set else None
+        if image_set and (held is None or held.deleted_at is not None):
             raise not_found("no such resource")
         return arn
 

@@ -251,18 +251,23 @@ class ImportJobs:
         for (study_uid, series_uid), group in groups.items():
             first = group[0].instance
             image_set_id = store.new_id()
-            document = docs.build_document(
+            plan = docs.SeriesPlan(
+                {**first.series, "SeriesInstanceUID": series_uid}, len(group), 1, docs.default_format(self.rng)
+            )
+            document, frames = docs.build_document(
                 self.rng,
                 datastore_id=job.datastore_id,
                 image_set_id=image_set_id,
                 patient=first.patient,
                 study={**first.study, "StudyInstanceUID": study_uid},
-                series=[{**first.series, "SeriesInstanceUID": series_uid}],
-                instances=len(group),
-                frames=1,
+                series=[plan],
             )
             _use_sop_uids(docs.series_of(document)[series_uid], [staged.sop_uid for staged in group])
-            primary = not any(series_uid in docs.series_of(s.document) for s in store.image_sets.values())
+            primary = not any(
+                series_uid in docs.series_of(s.document) for s in store.image_sets.values() if s.deleted_at is None
+            )
+            for frame_id, spec in frames.items():
+                store.frames.add(frame_id, spec)
             store.add(document, created_at=store.now(), is_primary=primary)
             made[(study_uid, series_uid)] = (
                 len(group),

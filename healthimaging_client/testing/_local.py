@@ -21,6 +21,7 @@ from .._wire.validation import Problems
 from . import _documents as docs
 from ._datastores import Datastores
 from ._imports import ImportJobs, SyntheticInstance
+from ._pixels import FrameFormat
 from ._protocol import Fault, Protocol
 from ._server import make_server, serve_in_thread
 from ._transport import EmulatorTransport
@@ -133,6 +134,7 @@ class LocalHealthImaging:
         series: Sequence[Mapping[str, Any]] | None = None,
         instances: int = 1,
         frames: int = 1,
+        frame_format: FrameFormat | None = None,
         is_primary: bool = True,
         created_at: float | None = None,
         datastore_id: str | None = None,
@@ -140,22 +142,53 @@ class LocalHealthImaging:
         """Add an image set with these DICOM values (UIDs left out are generated); returns its id.
 
         ``series`` holds one mapping of DICOM values per series; each series gets
-        ``instances`` instances of ``frames`` image frames. It goes into the
-        emulator's own datastore, or the ACTIVE one ``datastore_id`` names.
+        ``instances`` instances of ``frames`` image frames, stored as
+        ``frame_format`` says (by default CT-like 12-bit HTJ2K of 256 or 512
+        pixels square). Slices are placed along z, one ``SliceThickness`` apart.
+        It goes into the emulator's own datastore, or the ACTIVE one ``datastore_id`` names.
         """
+        plans = [
+            docs.SeriesPlan(values, instances, frames, frame_format or docs.default_format(self._rng))
+            for values in (series or [{}])
+        ]
+        return self._add(
+            patient or {}, study or {}, plans, is_primary=is_primary, created_at=created_at, datastore_id=datastore_id
+        )
+
+    def add_pixel_showcase(self, *, patient: Mapping[str, Any] | None = None) -> str:
+        """Add an image set with one series per stored format the SDK decodes; returns its id.
+
+        Its series: an HTJ2K CT volume (12 bits stored, rescaled, thumbnail
+        checksums listed), signed JPEG 2000 lossless, signed 12-bit HTJ2K of an
+        odd size, uncompressed 8-bit RGB, a multi-frame instance without
+        ``StoredTransferSyntaxUID``, RGB JPEG 2000 and HTJ2K 4.203. Listing the
+        thumbnail checksums needs the ``pixels`` extra.
+        """
+        return self._add(patient or {}, {}, docs.showcase_series(), is_primary=True, created_at=None)
+
+    def _add(
+        self,
+        patient: Mapping[str, Any],
+        study: Mapping[str, Any],
+        plans: Sequence[docs.SeriesPlan],
+        *,
+        is_primary: bool,
+        created_at: float | None,
+        datastore_id: str | None = None,
+    ) -> str:
         with self._protocol.lock:
             store = self._store if datastore_id is None else self._datastores.image_sets(datastore_id)
             image_set_id = store.new_id()
-            document = docs.build_document(
+            document, frames = docs.build_document(
                 self._rng,
                 datastore_id=store.datastore_id,
                 image_set_id=image_set_id,
-                patient=patient or {},
-                study=study or {},
-                series=series or [],
-                instances=instances,
-                frames=frames,
+                patient=patient,
+                study=study,
+                series=plans,
             )
+            for frame_id, spec in frames.items():
+                store.frames.add(frame_id, spec)
             stamp = store.now() if created_at is None else created_at
             store.add(document, created_at=stamp, is_primary=is_primary)
             return image_set_id

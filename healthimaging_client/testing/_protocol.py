@@ -30,6 +30,7 @@ from .._operations import Operation
 from .._wire import resource_rules as r
 from .._wire import validation as v
 from .._wire.converter import converter
+from ..errors import ExtraNotInstalledError
 from . import _search as search
 from ._datastores import Datastores
 from ._imports import ImportJobs
@@ -49,7 +50,11 @@ _OPERATIONS = {
     "listImageSetVersions": Operation.LIST_IMAGE_SET_VERSIONS,
     "updateImageSetMetadata": Operation.UPDATE_IMAGE_SET_METADATA,
     "copyImageSet": Operation.COPY_IMAGE_SET,
+    "getImageFrame": Operation.GET_IMAGE_FRAME,
+    "getImageSet": Operation.GET_IMAGE_SET,
+    "deleteImageSet": Operation.DELETE_IMAGE_SET,
 }
+_IMAGE_FRAME_ID = re.compile(r"[0-9a-z]{32}")
 
 # Datastores, import jobs and tags: (method, path, operation); a path can serve several methods.
 _LABEL = "[^/]+"
@@ -147,6 +152,9 @@ class Protocol:
             Operation.LIST_IMAGE_SET_VERSIONS: self._list_versions,
             Operation.UPDATE_IMAGE_SET_METADATA: self._update,
             Operation.COPY_IMAGE_SET: self._copy,
+            Operation.GET_IMAGE_FRAME: self._get_image_frame,
+            Operation.GET_IMAGE_SET: self._get_image_set,
+            Operation.DELETE_IMAGE_SET: self._delete_image_set,
         }
         return operation, handlers[operation], match
 
@@ -315,6 +323,26 @@ class Protocol:
             request.datastore_id, request.image_set_id, information, selection, force=force, promote_to_primary=promote
         )
         return json_response(output)
+
+    def _get_image_frame(self, request: _Request) -> Response:
+        frame_id = _json_object(request.body).get("imageFrameId")
+        if not isinstance(frame_id, str) or not _IMAGE_FRAME_ID.fullmatch(frame_id):
+            raise validation("imageFrameId must be 32 lower-case letters and digits")
+        self._store(request).frame_of(request.datastore_id, request.image_set_id, frame_id)
+        try:
+            codestream, content_type = self._store(request).frames.codestream(frame_id)
+        except ExtraNotInstalledError as exc:
+            raise ServiceFault(501, "NotImplemented", str(exc)) from None
+        return Response(200, _headers(**{"Content-Type": content_type}), codestream)
+
+    def _get_image_set(self, request: _Request) -> Response:
+        p = v.Problems(Operation.GET_IMAGE_SET)
+        version = v.version_id(p, "version", request.query.get("version"), required=False)
+        _raise_problems(p)
+        return json_response(self._store(request).image_set(request.datastore_id, request.image_set_id, version))
+
+    def _delete_image_set(self, request: _Request) -> Response:
+        return json_response(self._store(request).delete(request.datastore_id, request.image_set_id))
 
     # --- datastores, import jobs and tags ------------------------------------------------
 
