@@ -269,14 +269,22 @@ def request_params(op: OperationModel, call: ops.Call[Any]) -> dict[str, Any]:
     for wire, value in _query_pairs(call.query):
         name = by_location[("querystring", wire)]
         kind = shape.members[name].type_name
+        if kind == "list":  # a list member repeats its query key
+            params.setdefault(name, []).append(value)
+            continue
         params[name] = (
             int(value) if kind == "integer" else {"true": True, "false": False}[value] if kind == "boolean" else value
         )
+    for name in shape.required_members:
+        member = shape.members[name]
+        if member.type_name == "list" and member.serialization.get("location") == "querystring" and name not in params:
+            params[name] = []  # an empty list has no pairs in a query string (botocore sends none either)
     payload = shape.serialization.get("payload")
     if call.body is not None:
-        assert payload, f"{op.name} has no payload but a body was built"
         document = json.loads(call.body, parse_float=Decimal)
-        if document != {} or payload in shape.required_members:
+        if not payload:  # the body is the input's other members
+            params.update({name: _from_wire(value, shape.members[name]) for name, value in document.items()})
+        elif document != {} or payload in shape.required_members:
             params[payload] = _from_wire(document, shape.members[payload])
     return params
 

@@ -8,14 +8,11 @@ import asyncio
 import json
 import re
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
-from urllib.parse import unquote
 
 import httpx
 import pytest
 import respx
-from botocore.model import OperationModel
 from botocore.serialize import create_serializer
 from botocore.validate import ParamValidator
 from hypothesis import given, settings
@@ -31,7 +28,6 @@ from .test_properties import (
     INPUT_EXAMPLES,
     PARSE_EXAMPLES,
     SERVICE,
-    _from_wire,
     _maybe,
     _query_pairs,
     any_text,
@@ -44,6 +40,7 @@ from .test_properties import (
     max_results,
     mostly,
     next_tokens,
+    request_params,
     statuses,
 )
 
@@ -194,34 +191,6 @@ CASES: dict[str, tuple[Callable[..., ops.Call[Any]], Arguments]] = {
     ),
     "ListTagsForResource": (ops.list_tags_for_resource, st.tuples(st.tuples(arns), st.just({}))),
 }
-
-
-def request_params(op: OperationModel, call: ops.Call[Any]) -> dict[str, Any]:
-    """Our request read back into botocore parameters: path labels, query (a list member repeats), body members."""
-    shape = op.input_shape
-    params: dict[str, Any] = {}
-    template = re.escape(op.http["requestUri"]).replace(r"\{", "{").replace(r"\}", "}")
-    matched = re.fullmatch(re.sub(r"\{(\w+)\}", r"(?P<\1>[^/?]+)", template), call.path)
-    assert matched, f"path {call.path!r} does not fit {op.http['requestUri']}"
-    by_location = {
-        (s.serialization.get("location"), s.serialization.get("name", n)): n for n, s in shape.members.items()
-    }
-    for wire, value in matched.groupdict().items():
-        params[by_location[("uri", wire)]] = unquote(value)
-    for wire, value in _query_pairs(call.query):
-        name = by_location[("querystring", wire)]
-        kind = shape.members[name].type_name
-        if kind == "list":
-            params.setdefault(name, []).append(value)
-        else:
-            params[name] = int(value) if kind == "integer" else value
-    for name in shape.required_members:
-        if shape.members[name].type_name == "list" and name not in params:
-            params[name] = []  # an empty list has no pairs in a query string (botocore sends none either)
-    if call.body is not None:
-        document = json.loads(call.body, parse_float=Decimal)
-        params.update({name: _from_wire(value, shape.members[name]) for name, value in document.items()})
-    return params
 
 
 def assert_botocore_accepts(operation: str, call: ops.Call[Any]) -> None:
