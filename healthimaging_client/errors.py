@@ -144,7 +144,7 @@ class ValidationException(ServiceError):
 
 
 class ServiceQuotaExceededException(ServiceError):
-    """402: a service quota was exceeded (UpdateImageSetMetadata, CopyImageSet)."""
+    """402: a service quota was exceeded (Update, Copy, CreateDatastore, StartDICOMImportJob)."""
 
 
 class AccessDeniedException(ServiceError):
@@ -152,11 +152,12 @@ class AccessDeniedException(ServiceError):
 
 
 class ResourceNotFoundException(ServiceError):
-    """404: the datastore, image set or version does not exist."""
+    """404: the datastore, image set, version, import job or tagged resource does not exist."""
 
 
 class ConflictException(ServiceError):
-    """409: the image set is locked, or ``latest_version_id`` is no longer the latest.
+    """409: the image set is locked, or ``latest_version_id`` is no longer the latest; or a datastore
+    still holds image sets (DeleteDatastore) or is not ACTIVE (StartDICOMImportJob).
 
     When a write was retried, an earlier attempt may already have been applied:
     ``may_have_applied`` is then true and ``version_ids`` holds the version ids
