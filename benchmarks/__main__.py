@@ -103,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server-loop", choices=("uvloop", "asyncio"), default=default_loop)
     parser.add_argument("--seed", type=int, default=int(time.time()), help="of the shuffled orders")
     args = parser.parse_args(argv)
-    settings: dict[str, object] = dict(QUICK if args.quick else FULL)
+    plan = QUICK if args.quick else FULL
+    settings: dict[str, object] = dict(plan)
     output = args.output or (None if args.quick else os.path.join(_phases.ROOT, "docs", "performance.md"))
     os.environ.update(_phases.ISOLATED_ENV)
     sync, missing = _available(list(_sdks.SYNC))
@@ -112,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("healthimaging_client is not importable: install the package (pip install -e .)")
     settings["when"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     settings["load_start"] = _load()
-    seed = args.seed
+    seed = settings["seed"] = args.seed
     server = _phases.Server(args.server_loop)
     try:
         _step("checking every variant against the verifying server")
@@ -124,15 +125,13 @@ def main(argv: list[str] | None = None) -> int:
         server.control(f"verify-every/{verify_every}")
         _step("cold starts")
         cold_variants = [name for name in sync if name != "floor C"]
-        cold_seconds, cold_rss = _phases.cold_starts(server, cold_variants, int(settings["cold_reps"]), seed)  # type: ignore[call-overload]
+        cold_seconds, cold_rss = _phases.cold_starts(server, cold_variants, int(plan["cold_reps"]), seed)
         _step("sequential calls")
-        cpu, wall = _phases.sequential(server, sync, int(settings["reps"]), int(settings["calls"]), seed)  # type: ignore[call-overload]
+        cpu, wall = _phases.sequential(server, sync, int(plan["reps"]), int(plan["calls"]), seed)
         _step("pagination")
-        pages = _phases.pagination(server, sync, int(settings["page_reps"]), seed)  # type: ignore[call-overload]
+        pages = _phases.pagination(server, sync, int(plan["page_reps"]), seed)
         _step("async fan-out")
-        rate, async_cpu = _phases.fan_out(
-            server, asyncs, int(settings["async_reps"]), int(settings["async_calls"]), seed
-        )  # type: ignore[call-overload]
+        rate, async_cpu = _phases.fan_out(server, asyncs, int(plan["async_reps"]), int(plan["async_calls"]), seed)
         map_lines: list[str] = []
         if not args.no_map:
             _step("the map: where our client CPU goes")
@@ -141,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         server.close()
     _step(f"a {settings['mb']:g} MB metadata document")
-    large = _phases.large_metadata(float(settings["mb"]), int(settings["large_reps"]), seed)  # type: ignore[arg-type]
+    large = _phases.large_metadata(plan["mb"], int(plan["large_reps"]), seed)
     settings["load_end"] = _load()
     if stats["failed"]:
         print(f"the server rejected requests during the measurements: {stats['failures']}", file=sys.stderr)
