@@ -1,7 +1,7 @@
 """Run every benchmark against one loopback server, then print and write the report.
 
 ``python -m benchmarks [--quick] [--output PATH] [--no-map]`` (``nox -s bench`` runs it in a venv
-with the peers). The full run takes about 20 minutes and writes docs/performance.md; ``--quick``
+with the peers). The full run takes about 20 minutes on a quiet machine and writes docs/performance.md; ``--quick``
 is a smoke run of a couple of minutes that writes nothing unless given ``--output``.
 """
 
@@ -39,8 +39,8 @@ FULL = {
     "calls": 300,
     "page_reps": 9,
     "cold_reps": 15,
-    "async_reps": 7,
-    "async_calls": 1500,
+    "async_reps": 11,
+    "async_calls": 900,
     "mb": 50.0,
     "large_reps": 5,
 }

@@ -250,6 +250,7 @@ def _async(res: Results) -> list[str]:
                 for n in names
             ]
             cells += [ratios(res.rate["ours", row, tasks], res.rate[p, row, tasks]).text() for p in peers]
+            cells += [ratios(res.async_cpu[p, row, tasks], res.async_cpu["ours", row, tasks]).text() for p in peers]
             rows.append(cells)
     return [
         "",
@@ -258,8 +259,22 @@ def _async(res: Results) -> list[str]:
         f"Every SDK gets the same connection pool: as many connections as tasks, at most {_phases.MAX_POOL}"
         " (ours: `httpx.Limits`, aioboto3: `max_pool_connections`, capo: zapros' `max_connections_per_host`);",
         "each sample is a fresh client on a fresh asyncio event loop, connections opened before timing.",
+        "The targets are on calls/s, which on a shared machine also measures how much CPU the other processes",
+        "leave. With the server under a tenth of a core, a client at 32 tasks or more is bound by its own CPU,",
+        "so the last columns, the peer's client CPU per call over ours, are what calls/s would show on a quiet",
+        "machine, and they are the steadier figure.",
         "",
-        *table(["call", "tasks", "pool", *names, *(f"calls/s ours / {p}" for p in peers)], rows),
+        *table(
+            [
+                "call",
+                "tasks",
+                "pool",
+                *names,
+                *(f"calls/s ours / {p}" for p in peers),
+                *(f"CPU per call {p} / ours" for p in peers),
+            ],
+            rows,
+        ),
     ]
 
 
