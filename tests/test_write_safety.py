@@ -21,7 +21,6 @@ import pytest
 
 import healthimaging_client as hic
 from healthimaging_client import _operations as ops
-from healthimaging_client._backends import run_to_completion
 from healthimaging_client._operations import Call, Operation, RetrySafety
 from healthimaging_client._retry import AttemptLog, is_retryable, may_have_reached_service
 from healthimaging_client._wire.bodies import reader
@@ -198,6 +197,9 @@ def _call(safety: RetrySafety) -> Call[Any]:
 
 # --- every operation says what a retry of it may do ----------------------------------------------
 
+ROLE_ARN = "arn:aws:iam::123456789012:role/ImportRole"
+RESOURCE_ARN = f"arn:aws:medical-imaging:us-east-1:123456789012:datastore/{DATASTORE_ID}"
+
 #: One call of each operation, as its definition builds it: what a retry may do is part of it.
 SAMPLES: dict[Operation, tuple[Call[Any], RetrySafety]] = {
     Operation.SEARCH_IMAGE_SETS: (ops.search_image_sets(DATASTORE_ID), RetrySafety.READ),
@@ -211,6 +213,24 @@ SAMPLES: dict[Operation, tuple[Call[Any], RetrySafety]] = {
         ops.copy_image_set(DATASTORE_ID, IMAGE_SET_ID, source_latest_version_id=1),
         RetrySafety.UNGUARDED,
     ),
+    Operation.CREATE_DATASTORE: (ops.create_datastore(datastore_name="research"), RetrySafety.IDEMPOTENT),
+    Operation.GET_DATASTORE: (ops.get_datastore(DATASTORE_ID), RetrySafety.READ),
+    Operation.LIST_DATASTORES: (ops.list_datastores(), RetrySafety.READ),
+    Operation.DELETE_DATASTORE: (ops.delete_datastore(DATASTORE_ID), RetrySafety.IDEMPOTENT),
+    Operation.START_DICOM_IMPORT_JOB: (
+        ops.start_dicom_import_job(
+            DATASTORE_ID,
+            data_access_role_arn=ROLE_ARN,
+            input_s3_uri="s3://imaging-in/",
+            output_s3_uri="s3://imaging-out/",
+        ),
+        RetrySafety.IDEMPOTENT,
+    ),
+    Operation.GET_DICOM_IMPORT_JOB: (ops.get_dicom_import_job(DATASTORE_ID, "0" * 32), RetrySafety.READ),
+    Operation.LIST_DICOM_IMPORT_JOBS: (ops.list_dicom_import_jobs(DATASTORE_ID), RetrySafety.READ),
+    Operation.TAG_RESOURCE: (ops.tag_resource(RESOURCE_ARN, tags={"team": "imaging"}), RetrySafety.IDEMPOTENT),
+    Operation.UNTAG_RESOURCE: (ops.untag_resource(RESOURCE_ARN, tag_keys=["team"]), RetrySafety.IDEMPOTENT),
+    Operation.LIST_TAGS_FOR_RESOURCE: (ops.list_tags_for_resource(RESOURCE_ARN), RetrySafety.READ),
 }
 
 
@@ -245,35 +265,20 @@ def test_a_copy_into_an_existing_image_set_is_guarded_by_both_versions() -> None
     assert call.retry_safety is RetrySafety.VERSION_GUARDED
 
 
-# --- the hook for writes that carry a clientToken ------------------------------------------------
+# --- writes that carry a clientToken ------------------------------------------------------------
 
 
-def test_a_client_token_is_new_for_each_call_and_fits_the_model() -> None:
-    tokens = {ops.new_client_token() for _ in range(100)}
-    assert len(tokens) == 100
-    assert all(re.fullmatch(r"[A-Za-z0-9._-]{1,64}", token) for token in tokens)
+def test_a_call_that_carries_a_client_token_is_idempotent_unless_it_says_otherwise() -> None:
+    carried = Call(Operation.CREATE_DATASTORE, "/datastore", "", b"{}", reader(dict), idempotency_token="t-1")
+    assert carried.retry_safety is RetrySafety.IDEMPOTENT
+    assert Call(Operation.GET_DATASTORE, "/datastore/x", "", None, reader(dict)).retry_safety is RetrySafety.READ
 
 
-def _tokened_call() -> Call[Any]:
-    """What a definition of a write with a ``clientToken`` builds: the token made once, into the body."""
-    body = json.dumps({"clientToken": ops.new_client_token()}).encode()
-    return Call(
-        Operation.COPY_IMAGE_SET,
-        f"/datastore/{DATASTORE_ID}/imageSet/{IMAGE_SET_ID}/copyImageSet",
-        "",
-        body,
-        reader(hic.CopyImageSetOutput),
-        retry_safety=RetrySafety.IDEMPOTENT,
-    )
-
-
-def test_a_write_with_a_client_token_is_retried_with_the_same_token(faulty: Faulty, server: FaultServer) -> None:
-    server.script(truncated(200, b'{"datastoreId": ', 512), reply_json(200, COPY_OK))
-    request = faulty.client._core.request(_tokened_call())
-    if faulty.harness.kind == "sync":
-        run_to_completion(request)
-    else:
-        faulty.harness.run(request)
-    assert len(server.requests) == 2
+def test_a_create_with_a_client_token_is_retried_with_the_same_token(faulty: Faulty, server: FaultServer) -> None:
+    created = {"datastoreId": DATASTORE_ID, "datastoreStatus": "CREATING"}
+    server.script(truncated(200, b'{"datastoreId": ', 512), reply_json(200, created))
+    out = faulty.harness.run(faulty.client.create_datastore(datastore_name="research"))
+    assert out.datastore_id == DATASTORE_ID
+    assert len(server.requests) == 2  # retried after the unclear failure: the token makes a repeat harmless
     tokens = [json.loads(seen.body)["clientToken"] for seen in server.requests]
     assert tokens[0] == tokens[1]

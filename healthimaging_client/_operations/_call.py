@@ -11,7 +11,6 @@ from __future__ import annotations
 import enum
 import gzip
 import json
-import uuid
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import Generic, TypeVar
@@ -39,6 +38,18 @@ class Operation(enum.StrEnum):
     GET_IMAGE_SET = "GetImageSet"
     DELETE_IMAGE_SET = "DeleteImageSet"
 
+    # Datastores, import jobs and tags: no host prefix.
+    CREATE_DATASTORE = "CreateDatastore"
+    GET_DATASTORE = "GetDatastore"
+    LIST_DATASTORES = "ListDatastores"
+    DELETE_DATASTORE = "DeleteDatastore"
+    START_DICOM_IMPORT_JOB = "StartDICOMImportJob"
+    GET_DICOM_IMPORT_JOB = "GetDICOMImportJob"
+    LIST_DICOM_IMPORT_JOBS = "ListDICOMImportJobs"
+    TAG_RESOURCE = "TagResource"
+    UNTAG_RESOURCE = "UntagResource"
+    LIST_TAGS_FOR_RESOURCE = "ListTagsForResource"
+
 
 class RetrySafety(enum.Enum):
     """What a retry may do after an attempt whose outcome is unclear; each operation's definition says which.
@@ -52,7 +63,8 @@ class RetrySafety(enum.Enum):
     #: Changes nothing: retried after any retryable failure.
     READ = "read"
     #: The service applies a repeat once: it carries a ``clientToken`` made once per call in its
-    #: definition (:func:`new_client_token`), or the model marks it idempotent. Retried as a read.
+    #: definition (``_tokens.client_token_for``, named in ``Call.idempotency_token``), or the model
+    #: marks it idempotent. Retried as a read.
     IDEMPOTENT = "idempotent"
     #: Names the version ids it expects to be the latest: retried, because a repeat of an applied
     #: write meets a 409 at worst, which then says ``may_have_applied``.
@@ -61,16 +73,6 @@ class RetrySafety(enum.Enum):
     #: the request provably never reached the service (no connection; 429; 503); otherwise the
     #: call ends in an error with ``may_have_applied`` set.
     UNGUARDED = "unguarded"
-
-
-def new_client_token() -> str:
-    """A ``clientToken`` for one logical call of a write whose model takes one (CreateDatastore, StartDICOMImportJob).
-
-    Make it in the operation's definition, into the request body: every retry of
-    the ``Call`` then sends the same token, and the service applies the write
-    once. Such a ``Call`` is ``RetrySafety.IDEMPOTENT``.
-    """
-    return str(uuid.uuid4())
 
 
 #: The most any answer bounded by the model holds (search and version pages hold at most 50
@@ -97,10 +99,14 @@ class Call(Generic[T]):
     method: str = "POST"
     #: The model's host prefix for the operation: ``runtime-`` for image sets, none for the rest.
     host_prefix: str = RUNTIME_PREFIX
+    #: For a write that is idempotent by token: the ``clientToken`` it carries. Every attempt of this call
+    #: sends the same token, so however often it is retried the service applies the write once.
+    idempotency_token: str | None = None
 
     # --- integrity: what a retry may do, and how big an answer can be (issue 13) ---
-    #: What a retry after an unclear outcome may do; every write sets its own.
-    retry_safety: RetrySafety = RetrySafety.READ
+    #: What a retry after an unclear outcome may do; every write sets its own (one with an
+    #: ``idempotency_token`` is IDEMPOTENT unless it says otherwise).
+    retry_safety: RetrySafety = attrs.field(default=attrs.Factory(lambda call: _safety_of(call), takes_self=True))
     #: The most a response body can hold by the model (``MODEL_BOUNDED_ANSWER``), or None when only
     #: the client's ``max_response_bytes`` bounds it (a metadata document).
     max_body_bytes: int | None = None
@@ -121,6 +127,11 @@ class Call(Generic[T]):
                 status_code=status,
                 request_id=headers.get("x-amzn-requestid"),
             ) from None
+
+
+def _safety_of(call: Call[object]) -> RetrySafety:
+    """A call's own retry safety when its definition names none: a token makes it idempotent."""
+    return RetrySafety.READ if call.idempotency_token is None else RetrySafety.IDEMPOTENT
 
 
 def _describe(exc: Exception) -> str:
