@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, ParamSpec, Protocol, TypeVar
 import httpx
 
 from . import errors
+from ._transport import DEFAULT_LIMITS
 
 if TYPE_CHECKING:
     import asyncio
@@ -38,7 +39,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 #: Connections in the pool when ``limits`` does not say: httpx's default, and aiohttp's.
-DEFAULT_POOL_SIZE = 100
+DEFAULT_POOL_SIZE = DEFAULT_LIMITS.max_connections or 100
 
 
 class Backend(Protocol):
