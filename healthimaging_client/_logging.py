@@ -12,12 +12,8 @@ and signatures are never logged, with or without the switch.
 
 from __future__ import annotations
 
-import gzip
 import logging
 import warnings
-import zlib
-
-from ._wire.gzip import decompress_metadata
 
 logger = logging.getLogger("healthimaging_client")
 body_logger = logging.getLogger("healthimaging_client.bodies")
@@ -51,8 +47,9 @@ def log_retry(operation: str, reason: str, attempt: int, max_attempts: int, dela
     logger.info("retrying %s after %s (attempt %d of %d) in %.3fs", operation, reason, attempt, max_attempts, delay)
 
 
-def log_transport_failure(operation: str, exc: BaseException, attempt: int, elapsed: float) -> None:
-    logger.debug("%s -> %s, failed (attempt %d, %.1f ms)", operation, type(exc).__name__, attempt, elapsed * 1000)
+def log_transport_failure(operation: str, failure: str, attempt: int, elapsed: float) -> None:
+    """One attempt that no response ended; ``failure`` names what failed (a type name: no value)."""
+    logger.debug("%s -> %s, failed (attempt %d, %.1f ms)", operation, failure, attempt, elapsed * 1000)
 
 
 def _shown(body: bytes) -> str:
@@ -62,19 +59,7 @@ def _shown(body: bytes) -> str:
     return text
 
 
-def log_bodies(operation: str, request_body: bytes | None, response_body: bytes, *, gzipped: bool = False) -> None:
-    """Both bodies of one exchange; called only when the client's ``log_bodies`` switch is on.
-
-    A ``gzipped`` body (a metadata document as sent) is logged as the JSON it holds; when it does
-    not decompress, its size is logged, and the parser that reads it next raises the typed error.
-    """
+def log_bodies(operation: str, request_body: bytes | None, response_body: bytes) -> None:
+    """Both bodies of one exchange; called only when the client's ``log_bodies`` switch is on."""
     body_logger.debug("%s request body: %s", operation, _shown(request_body or b""))
-    if gzipped:
-        try:
-            response_body = decompress_metadata(response_body)
-        except (zlib.error, EOFError, gzip.BadGzipFile):
-            body_logger.debug(
-                "%s response body: %d bytes of gzip that do not decompress", operation, len(response_body)
-            )
-            return
     body_logger.debug("%s response body: %s", operation, _shown(response_body))

@@ -21,14 +21,17 @@ import httpx
 from . import errors
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+#: httpx's own default pool, for both clients: 100 connections, 20 kept alive between calls.
+#: (``httpx.Limits()`` with no arguments means no limit at all, so it is spelled out.)
+DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
 
 def default_sync_http(timeout: httpx.Timeout, limits: httpx.Limits | None) -> httpx.Client:
-    return httpx.Client(timeout=timeout, limits=limits or httpx.Limits())
+    return httpx.Client(timeout=timeout, limits=limits or DEFAULT_LIMITS)
 
 
 def default_async_http(timeout: httpx.Timeout, limits: httpx.Limits | None) -> httpx.AsyncClient:
-    limits = limits or httpx.Limits()
+    limits = limits or DEFAULT_LIMITS
     if _environment_proxies():
         return httpx.AsyncClient(timeout=timeout, limits=limits)
     from httpx_aiohttp import AiohttpTransport  # the aiohttp session is made on the first request, in the loop
@@ -64,7 +67,9 @@ def transport_error(operation: str, exc: BaseException, url: httpx.URL) -> error
     detail = _detail(chain)
     error: errors.HealthImagingError
     if issubclass(cls, errors.TransportError):
-        error = cls(message, operation=operation, host=host)
+        # No connection was had (refused, DNS, TLS, a connect or pool timeout): nothing was sent.
+        unsent = cls is errors.ConnectError or kind in _UNSENT_TIMEOUTS
+        error = cls(message, operation=operation, host=host, request_sent=False if unsent else None)
     else:
         error = cls(message, operation=operation)
     error.__cause__ = errors.CauseSummary.of(exc, message + (f" ({detail})" if detail else ""))
@@ -95,6 +100,7 @@ _KINDS: dict[str, tuple[type[errors.TransportError] | type[errors.InvalidRespons
     "read": (errors.TransportError, "reading the response from {host} failed"),
     "other": (errors.TransportError, "the exchange with {host} failed"),
 }
+_UNSENT_TIMEOUTS = frozenset({"pool_timeout", "connect_timeout"})
 #: When the chain holds several kinds, the most telling wins (a reset over httpx-aiohttp's ConnectTimeout).
 _PRIORITY = list(_KINDS)
 

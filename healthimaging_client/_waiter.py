@@ -16,7 +16,6 @@ in-progress workflow status; ``UPDATE_FAILED``, ``COPY_FAILED`` and
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 
 from . import _operations as ops
@@ -37,14 +36,6 @@ MAX_THROTTLED_INTERVAL = 60.0
 _VERSIONS_PAGE = 50
 
 
-def _seconds(p: v.Problems, path: str, value: object, *, allow_zero: bool, allow_infinity: bool) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        p.add(path, f"expected a number of seconds, got {type(value).__name__}")
-    elif not (value >= 0 if allow_zero else value > 0) or (value == math.inf and not allow_infinity):
-        # NaN fails both comparisons: a wait whose deadline is NaN would never end.
-        p.add(path, "must be a number of seconds, 0 or more" if allow_zero else "must be a positive number of seconds")
-
-
 class ImageSetWaiter:
     """State of one wait: which call to make next, and what each output means."""
 
@@ -62,8 +53,8 @@ class ImageSetWaiter:
         v.identifier(p, "datastore_id", datastore_id)
         v.identifier(p, "image_set_id", image_set_id)
         self._version_id = v.version_id(p, "version_id", version_id, required=False)
-        _seconds(p, "timeout", timeout, allow_zero=True, allow_infinity=True)
-        _seconds(p, "poll_interval", poll_interval, allow_zero=False, allow_infinity=False)
+        v.seconds(p, "timeout", timeout, allow_zero=True, allow_infinity=True)
+        v.seconds(p, "poll_interval", poll_interval, allow_zero=False, allow_infinity=False)
         p.raise_if_any()
         self._datastore_id = datastore_id
         self._image_set_id = image_set_id

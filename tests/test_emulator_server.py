@@ -4,38 +4,19 @@ from __future__ import annotations
 
 import gzip
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 
-import boto3
 import pytest
-from botocore.config import Config
 
 import healthimaging_client as hic
 
-KEYS = {"endpoint_url", "datastore_id", "region_name", "aws_access_key_id", "aws_secret_access_key"}
+from .emulator_process import boto3_client, emulator_server
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[dict[str, str]]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "healthimaging_client.testing", "serve", "--port", "0", "--image-sets", "5"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        settings: dict[str, str] = {}
-        while not settings.keys() >= KEYS:
-            line = process.stdout.readline()
-            assert line, "the server exited before printing its settings"
-            key, _, value = line.strip().partition("=")
-            settings[key] = value
+    with emulator_server("--image-sets", "5") as settings:
         yield settings
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_client_searches_and_reads_over_loopback(server: dict[str, str]) -> None:
@@ -54,14 +35,7 @@ def test_client_searches_and_reads_over_loopback(server: dict[str, str]) -> None
 
 
 def test_boto3_works_against_the_server(server: dict[str, str]) -> None:
-    boto = boto3.client(
-        "medical-imaging",
-        endpoint_url=server["endpoint_url"],
-        region_name=server["region_name"],
-        aws_access_key_id=server["aws_access_key_id"],
-        aws_secret_access_key=server["aws_secret_access_key"],
-        config=Config(inject_host_prefix=False, retries={"max_attempts": 1}),
-    )
+    boto = boto3_client(server)
     ds = server["datastore_id"]
     first = boto.search_image_sets(datastoreId=ds, maxResults=2)
     assert len(first["imageSetsMetadataSummaries"]) == 2 and "+" in first["nextToken"]

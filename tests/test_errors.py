@@ -215,6 +215,14 @@ def _examples() -> list[hic.HealthImagingError]:
             error = cls("unreadable", operation="SearchImageSets", status_code=200, request_id="rid-8")
         elif cls is hic.CredentialsError:
             error = cls("the AWS session token (from provider env) begins or ends with whitespace", provider="env")
+        elif cls is hic.ResponseTooLargeError:
+            error = cls("the response body is over the 1 KiB cap", limit=1024, operation="SearchImageSets")
+        elif cls is hic.ChecksumMismatchError:
+            error = cls(image_frame_id="f" * 32, width=2, height=3, expected=7, actual=8)
+        elif cls is hic.ExtraNotInstalledError:
+            error = cls("pixels", "numpy", "decoding frames")
+        elif issubclass(cls, hic.PixelDataError):
+            error = cls("the frame cannot be decoded", image_frame_id="f" * 32)
         else:
             error = cls("it did not finish")
         error.attempts = 3

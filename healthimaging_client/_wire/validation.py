@@ -8,6 +8,7 @@ collected, then raised together as one :class:`ParamValidationError`.
 from __future__ import annotations
 
 import enum
+import math
 import re
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -99,6 +100,21 @@ def version_id(p: Problems, path: str, value: object, *, required: bool = True) 
         p.add(path, "must be a non-negative whole number, in ASCII digits")
         return None
     return text
+
+
+def seconds(p: Problems, path: str, value: object, *, allow_zero: bool, allow_infinity: bool) -> None:
+    """A duration: an int or a float of seconds, at least 0 (above 0 unless ``allow_zero``), finite unless
+    ``allow_infinity``; never NaN (a deadline of NaN never comes), never an int beyond a float's range."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        p.add(path, f"expected a number of seconds, got {type(value).__name__}")
+        return
+    try:
+        number = float(value)
+    except OverflowError:  # an int too large for a float: no clock can add it
+        number = math.nan
+    finite_enough = math.isfinite(number) or (allow_infinity and number == math.inf)
+    if not (finite_enough and (number >= 0 if allow_zero else number > 0)):
+        p.add(path, "must be a number of seconds, 0 or more" if allow_zero else "must be a positive number of seconds")
 
 
 def positive_int(path: str, value: object) -> None:

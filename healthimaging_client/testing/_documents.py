@@ -13,9 +13,14 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import attrs
+
+from . import _frames as frames
+from ._pixels import FrameFormat, FrameSpec, frame_entry, geometry
+
 SCHEMA_VERSION = "1.1"
-HTJ2K = "1.2.840.10008.1.2.4.202"
 CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
+SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
 
 #: Attributes that identify a study, series or instance: changing them needs ``force``.
 FORCED_ATTRIBUTES = {
@@ -69,6 +74,26 @@ def synthetic_values(rng: random.Random, number: int) -> tuple[JSON, JSON, list[
     return patient, study, series
 
 
+@attrs.frozen
+class SeriesPlan:
+    """One series to build: its DICOM values, how many instances and frames, and how they are stored."""
+
+    dicom: Mapping[str, Any]
+    instances: int
+    frames: int
+    format: FrameFormat
+    #: False leaves StoredTransferSyntaxUID out of the instances, which the service reads as HTJ2K.
+    name_syntax: bool = True
+    slice_thickness: float = 2.5
+    pixel_spacing: float = 0.75
+
+
+def default_format(rng: random.Random) -> FrameFormat:
+    """The frames of an image set made without a format: CT-like HTJ2K, 12 bits stored, in Hounsfield units."""
+    size = rng.choice((256, 512))
+    return FrameFormat(rows=size, columns=size, bits_stored=12, rescale=(1.0, -1024.0))
+
+
 def build_document(
     rng: random.Random,
     *,
@@ -76,59 +101,128 @@ def build_document(
     image_set_id: str,
     patient: Mapping[str, Any],
     study: Mapping[str, Any],
-    series: Sequence[Mapping[str, Any]],
-    instances: int,
-    frames: int,
-) -> JSON:
-    """A metadata document; UIDs and frame details not given are generated."""
+    series: Sequence[SeriesPlan],
+) -> tuple[JSON, dict[str, FrameSpec]]:
+    """A metadata document, and the pixels of every frame it lists; UIDs and frame details are generated."""
     study_dicom = dict(study)
     study_dicom.setdefault("StudyInstanceUID", synthetic_uid(rng))
     all_series: JSON = {}
-    for number, values in enumerate(series or [{}], start=1):
-        series_dicom = dict(values)
+    specs: dict[str, FrameSpec] = {}
+    for number, plan in enumerate(series, start=1):
+        series_dicom = dict(plan.dicom)
         series_dicom.setdefault("SeriesInstanceUID", synthetic_uid(rng))
         series_dicom.setdefault("SeriesNumber", number)
         series_dicom.setdefault("Modality", "OT")
-        all_instances: JSON = {}
-        for instance_number in range(1, instances + 1):
-            sop = synthetic_uid(rng)
-            all_instances[sop] = _instance(rng, sop, instance_number, frames)
-        all_series[series_dicom["SeriesInstanceUID"]] = {"DICOM": series_dicom, "Instances": all_instances}
-    return {
+        instances = [_instance(rng, synthetic_uid(rng), n, plan, specs) for n in range(1, plan.instances + 1)]
+        rng.shuffle(instances)  # document order is not slice order
+        all_series[series_dicom["SeriesInstanceUID"]] = {"DICOM": series_dicom, "Instances": dict(instances)}
+    document = {
         "SchemaVersion": SCHEMA_VERSION,
         "DatastoreID": datastore_id,
         "ImageSetID": image_set_id,
         "Patient": {"DICOM": dict(patient)},
         "Study": {"DICOM": study_dicom, "Series": all_series},
     }
+    return document, specs
 
 
-def _instance(rng: random.Random, sop: str, number: int, frames: int) -> JSON:
-    width, height = rng.choice(((256, 256), (512, 512)))
-    return {
-        "DICOM": {
-            "SOPClassUID": CT_IMAGE_STORAGE,
-            "SOPInstanceUID": sop,
-            "InstanceNumber": number,
-            "Rows": height,
-            "Columns": width,
-            "BitsAllocated": 16,
-        },
-        "DICOMVRs": {},
-        "StoredTransferSyntaxUID": HTJ2K,
-        "ImageFrames": [
-            {
-                "ID": f"{rng.getrandbits(128):032x}",
-                "PixelDataChecksumFromBaseToFullResolution": [
-                    {"Width": width, "Height": height, "Checksum": rng.getrandbits(31)}
-                ],
-                "MinPixelValue": 0,
-                "MaxPixelValue": 4095,
-                "FrameSizeInBytes": width * height * 2,
-            }
-            for _ in range(frames)
-        ],
+def _instance(
+    rng: random.Random, sop: str, number: int, plan: SeriesPlan, specs: dict[str, FrameSpec]
+) -> tuple[str, JSON]:
+    """Instance ``number`` of a series; InstanceNumber runs head to feet, against the z axis."""
+    fmt = plan.format
+    first_slice = (number - 1) * plan.frames
+    top = (-60.0, -50.0, 100.0)
+
+    def position(slice_number: int) -> tuple[float, float, float]:
+        return (top[0], top[1], top[2] - slice_number * plan.slice_thickness)
+
+    dicom: JSON = {
+        "SOPClassUID": CT_IMAGE_STORAGE if fmt.samples_per_pixel == 1 else SECONDARY_CAPTURE,
+        "SOPInstanceUID": sop,
+        "InstanceNumber": number,
+        **fmt.dicom(),
+        **geometry(position(first_slice), pixel_spacing=plan.pixel_spacing, thickness=plan.slice_thickness),
     }
+    if plan.frames > 1:
+        dicom["NumberOfFrames"] = plan.frames
+        dicom["PerFrameFunctionalGroupsSequence"] = [
+            {
+                "PlanePositionSequence": [
+                    {
+                        "ImagePositionPatient": geometry(
+                            position(first_slice + i), pixel_spacing=plan.pixel_spacing, thickness=plan.slice_thickness
+                        )["ImagePositionPatient"]
+                    }
+                ]
+            }
+            for i in range(plan.frames)
+        ]
+    entries: list[JSON] = []
+    for _ in range(plan.frames):
+        frame_id = f"{rng.getrandbits(128):032x}"
+        spec = FrameSpec(fmt, rng.getrandbits(64))
+        specs[frame_id] = spec
+        entries.append(frame_entry(frame_id, spec, frames.thumbnails(spec) if fmt.thumbnail_checksums else []))
+    instance: JSON = {"DICOM": dicom, "DICOMVRs": {}}
+    if plan.name_syntax:
+        instance["StoredTransferSyntaxUID"] = fmt.transfer_syntax_uid
+    instance["ImageFrames"] = entries
+    return sop, instance
+
+
+def showcase_series() -> list[SeriesPlan]:
+    """Series in every stored format the SDK decodes: small, so the image set builds and encodes in moments."""
+    syntax = "1.2.840.10008.1.2.4."
+    return [
+        SeriesPlan(  # a CT volume: HTJ2K RPCL, 12 of 16 bits, Hounsfield units, thumbnails listed
+            {"Modality": "CT", "SeriesDescription": "HTJ2K CT VOLUME"},
+            instances=6,
+            frames=1,
+            format=FrameFormat(
+                syntax + "202", 64, 64, bits_stored=12, rescale=(1.0, -1024.0), thumbnail_checksums=True
+            ),
+        ),
+        SeriesPlan(  # signed 16-bit JPEG 2000 lossless, which GetImageFrame sends as application/octet-stream
+            {"Modality": "MR", "SeriesDescription": "J2K LOSSLESS SIGNED"},
+            instances=3,
+            frames=1,
+            format=FrameFormat(syntax + "90", 40, 48, signed=True, thumbnail_checksums=True),
+        ),
+        SeriesPlan(  # signed, 12 bits stored, odd size, HTJ2K without RPCL
+            {"Modality": "CT", "SeriesDescription": "HTJ2K SIGNED 12 BIT"},
+            instances=2,
+            frames=1,
+            format=FrameFormat(syntax + "201", 37, 53, bits_stored=12, signed=True, rescale=(0.5, -10.0)),
+        ),
+        SeriesPlan(  # 8-bit RGB, uncompressed, odd size
+            {"Modality": "XC", "SeriesDescription": "RGB UNCOMPRESSED"},
+            instances=1,
+            frames=1,
+            format=FrameFormat("1.2.840.10008.1.2.1", 45, 31, samples_per_pixel=3, bits_allocated=8, bits_stored=8),
+        ),
+        SeriesPlan(  # one multi-frame instance, with no StoredTransferSyntaxUID (so HTJ2K)
+            {"Modality": "NM", "SeriesDescription": "MULTI-FRAME HTJ2K"},
+            instances=1,
+            frames=4,
+            format=FrameFormat(syntax + "202", 32, 32, thumbnail_checksums=True),
+            name_syntax=False,
+        ),
+        SeriesPlan(  # RGB JPEG 2000 (image/j2c), thumbnails through the colour transform
+            {"Modality": "XC", "SeriesDescription": "J2K RGB"},
+            instances=1,
+            frames=1,
+            format=FrameFormat(
+                syntax + "91", 24, 40, samples_per_pixel=3, bits_allocated=8, bits_stored=8, thumbnail_checksums=True
+            ),
+        ),
+        SeriesPlan(  # HTJ2K that may be lossy (image/jphc), stored losslessly here
+            {"Modality": "CR", "SeriesDescription": "HTJ2K 4.203"},
+            instances=1,
+            frames=1,
+            format=FrameFormat(syntax + "203", 24, 24),
+        ),
+    ]
 
 
 # --- reading -------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The emulator's state: one datastore's image sets, their versions, and the five operations on them.
+"""The emulator's state: one datastore's image sets, their versions and frames, and the operations on them.
 
 Requests arrive here already parsed and validated (see ``_protocol``). Every
 rule of the service's semantics lives in this module: version checks,
@@ -17,6 +17,7 @@ import attrs
 from .. import models as m
 from . import _documents as docs
 from . import _search
+from ._frames import FrameStore
 
 JSON = dict[str, Any]
 
@@ -63,6 +64,9 @@ class ImageSet:
     locked_until: float | None = None
     pending_status: str | None = None
     busy_status: str | None = None
+    #: When DeleteImageSet was accepted, and when the deletion finished.
+    delete_requested_at: float | None = None
+    deleted_at: float | None = None
 
     @property
     def latest(self) -> Version:
@@ -89,6 +93,7 @@ class Store:
     #: Seconds an image set stays LOCKED after an update or copy (0: it clears on the next request).
     state_delay: float = 0.0
     image_sets: dict[str, ImageSet] = attrs.field(factory=dict[str, ImageSet])
+    frames: FrameStore = attrs.field(factory=FrameStore)
 
     # --- building --------------------------------------------------------------------
 
@@ -121,6 +126,8 @@ class Store:
             if image_set.locked_until is not None and now >= image_set.locked_until:
                 if image_set.pending_status is not None:
                     image_set.latest.workflow_status = image_set.pending_status
+                if image_set.delete_requested_at is not None:
+                    image_set.deleted_at = self.now()
                 image_set.locked_until = image_set.pending_status = image_set.busy_status = None
 
     def _lock(self, image_set: ImageSet, busy: str, final: str | None) -> None:
@@ -131,6 +138,13 @@ class Store:
             image_set.latest.workflow_status = busy
 
     def get(self, datastore_id: str, image_set_id: str) -> ImageSet:
+        """An image set that exists (a deleted one does not)."""
+        image_set = self._find(datastore_id, image_set_id)
+        if image_set.deleted_at is not None:
+            raise not_found("the image set does not exist")
+        return image_set
+
+    def _find(self, datastore_id: str, image_set_id: str) -> ImageSet:
         if datastore_id != self.datastore_id:
             raise not_found("the datastore does not exist")
         image_set = self.image_sets.get(image_set_id)
@@ -163,7 +177,7 @@ class Store:
         if datastore_id != self.datastore_id:
             raise not_found("the datastore does not exist")
         predicates = [_search.matcher(f) for f in criteria.filters or ()]
-        found = [s for s in self.image_sets.values() if all(p(s) for p in predicates)]
+        found = [s for s in self.image_sets.values() if s.delete_requested_at is None and all(p(s) for p in predicates)]
         sort = criteria.sort or m.Sort(sort_order=m.SortOrder.DESC, sort_field=m.SortField.UPDATED_AT)
         items, last = _search.page(
             found, _search.sort_key(sort), descending=str(sort.sort_order) == "DESC", after=after, size=max_results
@@ -181,10 +195,11 @@ class Store:
 
     def _properties(self, image_set: ImageSet, version: Version) -> JSON:
         locked = image_set.locked_until is not None and version is image_set.latest
+        state = "DELETED" if image_set.deleted_at is not None else "LOCKED" if locked else "ACTIVE"
         properties: JSON = {
             "imageSetId": image_set.image_set_id,
             "versionId": str(version.number),
-            "imageSetState": "LOCKED" if locked else "ACTIVE",
+            "imageSetState": state,
             "ImageSetWorkflowStatus": version.workflow_status,
             "createdAt": version.created_at,
             "updatedAt": version.updated_at,
@@ -193,6 +208,58 @@ class Store:
         if version.forced is not None:
             properties["overrides"] = {"forced": version.forced}
         return properties
+
+    def image_set(self, datastore_id: str, image_set_id: str, version: str | None) -> JSON:
+        """GetImageSet: a version's properties (the latest by default); a deleted image set reports DELETED."""
+        image_set = self._find(datastore_id, image_set_id)
+        chosen: Version | None = image_set.latest
+        if version is not None:
+            chosen = next((v for v in image_set.versions if str(v.number) == version), None)
+        if chosen is None:
+            raise not_found("the image set has no such version")
+        properties = self._properties(image_set, chosen)
+        # GetImageSetResponse spells it in camel case; ImageSetProperties (ListImageSetVersions) does not.
+        properties["imageSetWorkflowStatus"] = properties.pop("ImageSetWorkflowStatus")
+        properties.update(
+            datastoreId=self.datastore_id,
+            imageSetArn=self.arn(image_set.image_set_id),
+            storageTier="FREQUENT_ACCESS",
+        )
+        if image_set.deleted_at is not None:
+            properties["deletedAt"] = image_set.deleted_at
+        return properties
+
+    def delete(self, datastore_id: str, image_set_id: str) -> JSON:
+        """DeleteImageSet: locks the image set, which is DELETED once the workflow ends.
+
+        The model marks the operation idempotent, so asking again while the
+        deletion runs, or after it finished, answers with the current state.
+        """
+        image_set = self._find(datastore_id, image_set_id)
+        if image_set.delete_requested_at is None:
+            if image_set.locked_until is not None:
+                raise conflict("the image set is locked by a running workflow")
+            image_set.delete_requested_at = self.now()
+            self._lock(image_set, "DELETING", "DELETED")
+        deleted = image_set.deleted_at is not None
+        return {
+            "datastoreId": self.datastore_id,
+            "imageSetId": image_set.image_set_id,
+            "imageSetState": "DELETED" if deleted else "LOCKED",
+            "imageSetWorkflowStatus": image_set.latest.workflow_status,
+        }
+
+    def frame_of(self, datastore_id: str, image_set_id: str, frame_id: str) -> None:
+        """Check that the image set's latest version lists this frame and the emulator holds its pixels."""
+        document = self.get(datastore_id, image_set_id).document
+        listed = any(
+            frame.get("ID") == frame_id
+            for series in docs.series_of(document).values()
+            for instance in series.get("Instances", {}).values()
+            for frame in instance.get("ImageFrames", [])
+        )
+        if not listed or frame_id not in self.frames:
+            raise not_found("the image set has no such image frame")
 
     def document(self, datastore_id: str, image_set_id: str, version: str | None) -> JSON:
         image_set = self.get(datastore_id, image_set_id)

@@ -1,0 +1,5 @@
+"""``python -m healthimaging_client``: the ``healthimaging`` command line."""
+
+from .cli import main
+
+main()
