@@ -121,6 +121,25 @@ CALLS: dict[str, Callable[[Any], Any]] = {
     ),
 }
 
+#: The datastore, import-job and tag operations: no patient data in their requests, but the same
+#: credentials in their headers, and the same send loop.
+ROLE = "arn:aws:iam::123456789012:role/ImportRole"
+RESOURCE = f"arn:aws:medical-imaging:us-east-1:123456789012:datastore/{DATASTORE_ID}"
+RESOURCE_CALLS: dict[str, Callable[[Any], Any]] = {
+    "CreateDatastore": lambda c: c.create_datastore(datastore_name="canary-store"),
+    "GetDatastore": lambda c: c.get_datastore(DATASTORE_ID),
+    "ListDatastores": lambda c: c.list_datastores(),
+    "DeleteDatastore": lambda c: c.delete_datastore(DATASTORE_ID),
+    "StartDICOMImportJob": lambda c: c.start_dicom_import_job(
+        DATASTORE_ID, data_access_role_arn=ROLE, input_s3_uri="s3://bucket/in/", output_s3_uri="s3://bucket/out/"
+    ),
+    "GetDICOMImportJob": lambda c: c.get_dicom_import_job(DATASTORE_ID, "job1"),
+    "ListDICOMImportJobs": lambda c: c.list_dicom_import_jobs(DATASTORE_ID),
+    "TagResource": lambda c: c.tag_resource(RESOURCE, tags={"team": "imaging"}),
+    "UntagResource": lambda c: c.untag_resource(RESOURCE, tag_keys=["team"]),
+    "ListTagsForResource": lambda c: c.list_tags_for_resource(RESOURCE),
+}
+
 #: Inputs that break the rules while carrying canaries (a user who put PHI in the wrong place).
 INVALID_CALLS: dict[str, Callable[[Any], Any]] = {
     "SearchImageSets": lambda c: c.search_image_sets(
@@ -401,7 +420,7 @@ def test_a_real_transport_failure_shows_no_canary(
     failure: str,
     transport: str,
 ) -> None:
-    """Over real sockets, each operation meets the failure with each transport; the requests carry canaries.
+    """Over real sockets, every operation meets the failure with each transport; the requests carry canaries.
 
     Here the transport's own exceptions hold the request (the security token and signature in its
     headers, patient data in its body), and AsyncClient's aiohttp frames hold them as locals.
@@ -411,7 +430,7 @@ def test_a_real_transport_failure_shows_no_canary(
     try:
         with network_failures.staged(staged, fault_server, monkeypatch) as url:
             client, http = network_failures.client(harness, transport, url, **credentials())
-            for operation, call in CALLS.items():
+            for operation, call in {**CALLS, **RESOURCE_CALLS}.items():
                 _, exc = run(harness, client, call)
                 assert isinstance(exc, staged.error), (operation, repr(exc))
                 assert exc.attempts == 3 and exc.operation == operation
