@@ -378,3 +378,15 @@ def test_the_dictionary_table_is_what_the_installed_pydicom_gives() -> None:
     committed = resources.files("healthimaging_client").joinpath(_dicom_keywords.TABLE).read_text(encoding="ascii")
     assert committed == _dicom_keywords.generate()
     assert "00100010 PatientName\n" in committed and "60xx3000 OverlayData\n" in committed
+
+
+def test_the_builders_public_inputs_are_typed_object_not_any() -> None:
+    """Any switches the type checker off for what a caller passes; object keeps it checking (issue 14)."""
+    import inspect
+
+    for cls in (hic.DICOMUpdatesBuilder, hic.CopySubsetBuilder):
+        for name, method in vars(cls).items():
+            if (name.startswith("_") and name != "__init__") or not callable(method):
+                continue
+            annotations = [str(p.annotation) for p in inspect.signature(method).parameters.values()]
+            assert not [a for a in annotations if "Any" in a], (cls.__name__, name, annotations)
