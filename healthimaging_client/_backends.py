@@ -9,8 +9,9 @@ place and never suspend.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, ParamSpec, Protocol, TypeVar
+from collections import deque
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Collection, Iterable
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 
 import httpx
 
@@ -23,6 +24,9 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+X = TypeVar("X")
+R = TypeVar("R")
 
 
 class Backend(Protocol):
@@ -37,6 +41,9 @@ class Backend(Protocol):
     async def run_blocking(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
     async def credentials(self, signer: Signer) -> ReadOnlyCredentials: ...
     async def close(self) -> None: ...
+    def map_bounded(
+        self, fn: Callable[[X], Awaitable[R]], items: Iterable[X], *, limit: int, ordered: bool
+    ) -> AsyncGenerator[R]: ...
 
 
 class BlockingBackend:
@@ -66,6 +73,29 @@ class BlockingBackend:
 
     async def close(self) -> None:
         self.http.close()
+
+    def map_bounded(
+        self, fn: Callable[[X], Awaitable[R]], items: Iterable[X], *, limit: int, ordered: bool
+    ) -> AsyncGenerator[R]:
+        """``fn`` of each item, ``limit`` at a time on worker threads (each runs its coroutine to completion).
+
+        Results come in completion order, or in the items' order with ``ordered``;
+        the first failure ends the iteration. Leaving it (or a failure) cancels
+        what has not started and waits for what has, so no thread outlives it.
+        """
+        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+        pool = ThreadPoolExecutor(limit, thread_name_prefix="healthimaging-client")
+
+        async def first_done(running: list[Any]) -> Collection[object]:
+            return wait(running, return_when=FIRST_COMPLETED).done
+
+        async def stop(running: Iterable[Any]) -> None:
+            for future in running:
+                future.cancel()
+            pool.shutdown(wait=True)
+
+        return _window(lambda item: pool.submit(_run, fn, item), first_done, stop, items, limit, ordered)
 
 
 class AsyncioBackend:
@@ -105,6 +135,70 @@ class AsyncioBackend:
 
     async def close(self) -> None:
         await self.http.aclose()
+
+    def map_bounded(
+        self, fn: Callable[[X], Awaitable[R]], items: Iterable[X], *, limit: int, ordered: bool
+    ) -> AsyncGenerator[R]:
+        """``fn`` of each item, ``limit`` at a time as tasks; results as :meth:`BlockingBackend.map_bounded` says."""
+        import asyncio
+
+        async def first_done(running: list[Any]) -> Collection[object]:
+            return (await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED))[0]
+
+        async def stop(running: Iterable[Any]) -> None:
+            tasks = list(running)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        return _window(lambda item: asyncio.ensure_future(fn(item)), first_done, stop, items, limit, ordered)
+
+
+class _Pending(Protocol[T_co]):
+    """A started piece of work: a thread pool's future, or an asyncio task."""
+
+    def result(self) -> T_co: ...
+    def cancel(self) -> bool: ...
+
+
+async def _window(
+    start: Callable[[X], _Pending[R]],
+    first_done: Callable[[list[Any]], Awaitable[Collection[object]]],
+    stop: Callable[[Iterable[_Pending[R]]], Awaitable[None]],
+    items: Iterable[X],
+    limit: int,
+    ordered: bool,
+) -> AsyncGenerator[R]:
+    """The bounded map both backends run, over their own way of starting work and waiting for it.
+
+    At most ``limit`` items are in flight. With ``ordered`` the next result
+    handed out is always the oldest item's, so at most ``limit`` results wait.
+    """
+    pending = iter(items)
+    running: deque[_Pending[R]] = deque()
+
+    def start_next() -> None:
+        for item in pending:
+            running.append(start(item))
+            return
+
+    try:
+        for _ in range(limit):
+            start_next()
+        while running:
+            done = await first_done([running[0]] if ordered else list(running))
+            for finished in [work for work in running if work in done]:
+                running.remove(finished)
+                result = finished.result()  # the first failure ends the map
+                start_next()
+                yield result
+    finally:
+        await stop(running)
+
+
+def _run(fn: Callable[[X], Awaitable[R]], item: X) -> R:
+    """In a worker thread: ``fn(item)`` run to completion on the blocking backend."""
+    return run_to_completion(fn(item))
 
 
 def run_to_completion(awaitable: Awaitable[T]) -> T:

@@ -9,7 +9,11 @@ the server asks for in ``x-amz-retry-after`` (milliseconds) or
 
 Writes are guarded by ``latestVersionId``, so a retried Update or Copy can
 never apply twice; when one ends in a conflict after an attempt that may
-have reached the service, the conflict says so.
+have reached the service, the conflict says so. DeleteImageSet names no
+version, but the model marks it idempotent: a repeat cannot delete twice, so
+it is retried like a read. A repeat of a delete that did apply meets the
+image set locked (409) or gone (404); after an attempt whose outcome was
+unclear, either error says ``may_have_applied``.
 """
 
 from __future__ import annotations
@@ -117,7 +121,8 @@ class AttemptLog:
 
     Every error records the attempts made and the operation. A write's 409
     after an earlier attempt that may have reached the service says the
-    write may already have been applied, with the version ids it named.
+    write may already have been applied, with the version ids it named; so
+    does an idempotent write's 404 (the image set an earlier attempt deleted).
     """
 
     def __init__(self, call: Call[Any]) -> None:
@@ -131,5 +136,11 @@ class AttemptLog:
         if isinstance(exc, errors.ConflictException) and self._ambiguous and call.guard_versions:
             exc.may_have_applied = True
             exc.version_ids = dict(call.guard_versions)
-        if call.guard_versions and _may_have_reached_service(exc):
+        if self._ambiguous and call.idempotent_write and isinstance(exc, _REPEAT_OF_APPLIED):
+            exc.may_have_applied = True
+        if (call.guard_versions or call.idempotent_write) and _may_have_reached_service(exc):
             self._ambiguous = True
+
+
+#: What a repeat of an idempotent write that did apply may meet: the image set locked by it, or gone.
+_REPEAT_OF_APPLIED = (errors.ConflictException, errors.ResourceNotFoundException)

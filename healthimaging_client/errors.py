@@ -7,9 +7,11 @@ clause catches all of them::
     ├── ParamValidationError (also ValueError)   bad input; nothing was sent
     ├── ServiceError                             the service answered with an error
     │   ├── ValidationException                  400
+    │   ├── BadRequestException                  400 (GetImageFrame: a malformed request)
     │   ├── ServiceQuotaExceededException        402
     │   ├── AccessDeniedException                403
     │   ├── ResourceNotFoundException            404
+    │   ├── NotAcceptableException               406 (GetImageFrame: no acceptable content type)
     │   ├── ConflictException                    409 (stale version, locked image set)
     │   ├── ThrottlingException                  429
     │   └── InternalServerException              500
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AccessDeniedException",
+    "BadRequestException",
     "ChecksumMismatchError",
     "ConflictException",
     "ConnectError",
@@ -59,6 +62,7 @@ __all__ = [
     "HealthImagingError",
     "InternalServerException",
     "InvalidResponseError",
+    "NotAcceptableException",
     "PaginationError",
     "ParamValidationError",
     "PixelDataError",
@@ -100,7 +104,14 @@ class ParamValidationError(HealthImagingError, ValueError):
 
 
 class ServiceError(HealthImagingError):
-    """The service returned an error response."""
+    """The service returned an error response.
+
+    ``may_have_applied`` is true when the call is a write and an earlier attempt
+    of it may have been applied although its outcome was unclear (a timeout, a
+    500): this error may then be that attempt's doing, and the message says so.
+    """
+
+    may_have_applied: bool = False
 
     def __init__(
         self,
@@ -128,7 +139,16 @@ class ServiceError(HealthImagingError):
             text += f" [request id {self.request_id}]"
         if self.attempts > 1:
             text += f" after {self.attempts} attempts"
+        if self.may_have_applied:
+            text += self._unclear_outcome()
         return text
+
+    def _unclear_outcome(self) -> str:
+        """What the message adds when an earlier attempt of this write may have been applied."""
+        return (
+            "; an earlier attempt of this write may already have been applied, and this error may be its doing:"
+            " look at the image set (get_image_set) before trying again"
+        )
 
     def __repr__(self) -> str:
         return (
@@ -141,6 +161,10 @@ class ValidationException(ServiceError):
     """400: the service rejected the request's parameters."""
 
 
+class BadRequestException(ServiceError):
+    """400: the request is malformed (GetImageFrame)."""
+
+
 class ServiceQuotaExceededException(ServiceError):
     """402: a service quota was exceeded (UpdateImageSetMetadata, CopyImageSet)."""
 
@@ -150,7 +174,15 @@ class AccessDeniedException(ServiceError):
 
 
 class ResourceNotFoundException(ServiceError):
-    """404: the datastore, image set or version does not exist."""
+    """404: the datastore, image set, version or image frame does not exist.
+
+    After a DeleteImageSet that was retried, it may mean an earlier attempt deleted
+    the image set: ``may_have_applied`` says so.
+    """
+
+
+class NotAcceptableException(ServiceError):
+    """406: the service cannot answer in a content type the request accepts (GetImageFrame)."""
 
 
 class ConflictException(ServiceError):
@@ -158,21 +190,20 @@ class ConflictException(ServiceError):
 
     When a write was retried, an earlier attempt may already have been applied:
     ``may_have_applied`` is then true and ``version_ids`` holds the version ids
-    the request named, so the caller can list the versions and decide.
+    the request named, so the caller can list the versions and decide (a retried
+    DeleteImageSet names none: its earlier attempt may be deleting the image set).
     """
 
-    may_have_applied: bool = False
     version_ids: Mapping[str, str] = {}
 
-    def __str__(self) -> str:
-        text = super().__str__()
-        if self.may_have_applied:
-            ids = ", ".join(f"{k}={v}" for k, v in self.version_ids.items())
-            text += (
-                "; an earlier attempt of this write may already have been applied"
-                f" ({ids}): list the image set's versions before trying again"
-            )
-        return text
+    def _unclear_outcome(self) -> str:
+        if not self.version_ids:
+            return super()._unclear_outcome()
+        ids = ", ".join(f"{k}={v}" for k, v in self.version_ids.items())
+        return (
+            "; an earlier attempt of this write may already have been applied"
+            f" ({ids}): list the image set's versions before trying again"
+        )
 
 
 class ThrottlingException(ServiceError):

@@ -7,11 +7,18 @@ clients send what a ``Call`` describes and hand the bytes back to
 :meth:`Call.parse`, so they share every rule of the wire format.
 """
 
-from ._call import Call, Operation
+from ._call import Call, Operation, WithHeaders
 from ._paging import Page, Paginator
-from .image_sets import get_image_set_metadata, list_image_set_versions, read_metadata, search_image_sets
+from .frames import get_image_frame
+from .image_sets import (
+    get_image_set,
+    get_image_set_metadata,
+    list_image_set_versions,
+    read_metadata,
+    search_image_sets,
+)
 from .paginators import iter_image_set_pages, iter_image_set_version_pages
-from .writes import CopiableInput, UpdatesInput, copy_image_set, update_image_set_metadata
+from .writes import CopiableInput, UpdatesInput, copy_image_set, delete_image_set, update_image_set_metadata
 
 __all__ = [
     "Call",
@@ -20,7 +27,11 @@ __all__ = [
     "Page",
     "Paginator",
     "UpdatesInput",
+    "WithHeaders",
     "copy_image_set",
+    "delete_image_set",
+    "get_image_frame",
+    "get_image_set",
     "get_image_set_metadata",
     "iter_image_set_pages",
     "iter_image_set_version_pages",

@@ -39,6 +39,16 @@ class Operation(enum.StrEnum):
 
 
 @attrs.frozen
+class WithHeaders(Generic[T]):
+    """A reader for an output the model places partly in response headers (GetImageFrame's ``Content-Type``).
+
+    ``read`` takes the response headers (case-insensitive) and the body.
+    """
+
+    read: Callable[[Mapping[str, str], bytes], T]
+
+
+@attrs.frozen
 class Call(Generic[T]):
     """One operation's HTTP request, and how to read its successful response."""
 
@@ -47,7 +57,7 @@ class Call(Generic[T]):
     query: str
     #: Patient data (search criteria, DICOM updates, copy subsets): kept out of ``repr``.
     body: bytes | None = attrs.field(repr=lambda body: "None" if body is None else f"<{len(body)} bytes>")
-    read: Callable[[bytes], T] = attrs.field(repr=False)
+    read: Callable[[bytes], T] | WithHeaders[T] = attrs.field(repr=False)
     #: For writes: the version ids the request is guarded by (named in conflict errors).
     guard_versions: Mapping[str, str] | None = None
     #: Read a successful body as sent, without undoing its Content-Encoding (``read`` does it in one pass).
@@ -57,12 +67,21 @@ class Call(Generic[T]):
     #: The model's host prefix for the operation: ``runtime-`` for image sets, none for the rest.
     host_prefix: str = RUNTIME_PREFIX
 
+    # --- writes that name no version (issue 15) ---
+    #: A write the model marks idempotent that names no version id (DeleteImageSet): retried like a read,
+    #: since a repeat cannot apply twice; but once an attempt's outcome was unclear, a later 404 or 409
+    #: may be that attempt's doing, and says ``may_have_applied`` (``_retry.AttemptLog``).
+    idempotent_write: bool = False
+
     def parse(self, status: int, headers: Mapping[str, str], content: bytes) -> T:
         """The typed output for a 2xx response; raises the typed error otherwise."""
         if not 200 <= status < 300:
             raise service_error(self.operation, status, headers, content)
+        read = self.read
         try:
-            return self.read(content)
+            if isinstance(read, WithHeaders):
+                return read.read(headers, content)  # pyright: ignore[reportUnknownVariableType]
+            return read(content)
         except errors.HealthImagingError as exc:
             exc.operation = self.operation
             raise

@@ -1,8 +1,8 @@
-"""The image-set writes: UpdateImageSetMetadata and CopyImageSet.
+"""The image-set writes: UpdateImageSetMetadata, CopyImageSet and DeleteImageSet.
 
-Both are guarded by the version ids they name (``latestVersion``), which is
-what a retry relies on: see ``_retry`` for what a retry after an unclear
-outcome does.
+Update and copy are guarded by the version ids they name (``latestVersion``),
+which is what a retry relies on; delete is idempotent: see ``_retry`` for what
+a retry after an unclear outcome does.
 """
 
 from __future__ import annotations
@@ -164,3 +164,29 @@ def copy_image_set(
 
 
 _read_copy = reader(m.CopyImageSetOutput)
+
+
+def delete_image_set(datastore_id: str, image_set_id: str) -> Call[m.DeleteImageSetOutput]:
+    """Delete an image set (every version of it); it is LOCKED (DELETING) until the service is done.
+
+    The model marks the operation idempotent and it names no version, so a
+    retry cannot delete twice. After an attempt whose outcome was unclear (a
+    timeout, a 500), a retry may find the image set locked by that attempt's
+    deletion (409) or already gone (404): the error then says
+    ``may_have_applied``. ``wait_for_image_set_deletion`` waits for the end.
+    """
+    p = v.Problems(Operation.DELETE_IMAGE_SET)
+    v.identifier(p, "datastore_id", datastore_id)
+    v.identifier(p, "image_set_id", image_set_id)
+    p.raise_if_any()
+    return Call(
+        Operation.DELETE_IMAGE_SET,
+        f"/datastore/{segment(datastore_id)}/imageSet/{segment(image_set_id)}/deleteImageSet",
+        "",
+        None,
+        _read_delete,
+        idempotent_write=True,
+    )
+
+
+_read_delete = reader(m.DeleteImageSetOutput)

@@ -11,6 +11,7 @@ plain string otherwise, so a value added to the service later does not break
 an installed SDK.
 """
 
+from .frames import GetImageFrameOutput, ImageFrameInformation
 from .image_sets import (
     CopyDestinationImageSet,
     CopyDestinationImageSetProperties,
@@ -18,9 +19,11 @@ from .image_sets import (
     CopyImageSetOutput,
     CopySourceImageSetInformation,
     CopySourceImageSetProperties,
+    DeleteImageSetOutput,
     DICOMStudyDateAndTime,
     DICOMTags,
     DICOMUpdates,
+    GetImageSetOutput,
     ImageSetProperties,
     ImageSetsMetadataSummary,
     ImageSetState,
@@ -51,6 +54,10 @@ __all__ = [
     "DICOMStudyDateAndTime",
     "DICOMTags",
     "DICOMUpdates",
+    "DeleteImageSetOutput",
+    "GetImageFrameOutput",
+    "GetImageSetOutput",
+    "ImageFrameInformation",
     "ImageSetProperties",
     "ImageSetState",
     "ImageSetWorkflowStatus",

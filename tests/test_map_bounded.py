@@ -1,0 +1,135 @@
+"""``map_bounded``, the one primitive the pixel methods need that differs between the clients.
+
+``BlockingBackend`` runs each coroutine to completion on a worker thread,
+``AsyncioBackend`` runs each as a task; both keep at most ``limit`` in flight,
+hand results out in completion order (or the items' order with ``ordered``),
+end at the first failure, and leave nothing running once closed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from healthimaging_client._backends import AsyncioBackend, BlockingBackend, run_to_completion
+
+
+class Side:
+    """One backend, and how to drive its coroutines and to wait inside a mapped function."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.loop = asyncio.new_event_loop() if kind == "async" else None
+        self.backend: Any = AsyncioBackend(httpx.AsyncClient()) if kind == "async" else BlockingBackend(httpx.Client())
+
+    def run(self, awaitable: Awaitable[Any]) -> Any:
+        return run_to_completion(awaitable) if self.loop is None else self.loop.run_until_complete(awaitable)
+
+    async def pause(self, seconds: float) -> None:
+        """Inside a mapped function: the wait that each side's work does (a thread blocks, a task suspends)."""
+        if self.loop is None:
+            time.sleep(seconds)
+        else:
+            await asyncio.sleep(seconds)
+
+    def collect(self, iterator: AsyncIterator[Any], stop_after: int | None = None) -> list[Any]:
+        async def drain() -> list[Any]:
+            found: list[Any] = []
+            async with contextlib.aclosing(iterator):  # type: ignore[type-var]
+                async for item in iterator:
+                    found.append(item)
+                    if stop_after is not None and len(found) == stop_after:
+                        break
+            return found
+
+        return self.run(drain())
+
+    def close(self) -> None:
+        self.run(self.backend.close())
+        if self.loop is not None:
+            self.loop.close()
+
+
+@pytest.fixture(params=["sync", "async"])
+def side(request: pytest.FixtureRequest) -> Any:
+    side = Side(request.param)
+    yield side
+    side.close()
+
+
+class Probe:
+    """Counts what runs at once, and where."""
+
+    def __init__(self, side: Side, delays: Callable[[int], float]) -> None:
+        self.side = side
+        self.delays = delays
+        self.lock = threading.Lock()
+        self.running = self.peak = self.started = self.finished = self.completed = 0
+        self.threads: set[int] = set()
+
+    async def __call__(self, item: int) -> int:
+        with self.lock:
+            self.running += 1
+            self.started += 1
+            self.peak = max(self.peak, self.running)
+            self.threads.add(threading.get_ident())
+        try:
+            await self.side.pause(self.delays(item))
+            if item < 0:
+                raise ValueError(f"item {item}")
+            with self.lock:
+                self.completed += 1
+            return item * 10
+        finally:
+            with self.lock:
+                self.running -= 1
+                self.finished += 1
+
+
+def test_completion_order_within_the_bound(side: Side) -> None:
+    probe = Probe(side, lambda item: 0.06 if item == 0 else 0.002)
+    results = side.collect(side.backend.map_bounded(probe, range(12), limit=3, ordered=False))
+    assert sorted(results) == [i * 10 for i in range(12)]
+    assert results[0] != 0 and results[-1] == 0  # the slow first item came last
+    assert probe.peak == 3
+    if side.kind == "sync":
+        assert threading.get_ident() not in probe.threads and len(probe.threads) <= 3
+
+
+def test_item_order_on_request(side: Side) -> None:
+    probe = Probe(side, lambda item: 0.002 * ((7 * item) % 5))
+    results = side.collect(side.backend.map_bounded(probe, range(15), limit=4, ordered=True))
+    assert results == [i * 10 for i in range(15)]
+    assert probe.peak <= 4
+
+
+def test_the_first_failure_ends_the_map_and_nothing_keeps_running(side: Side) -> None:
+    probe = Probe(side, lambda item: 0.0 if item < 0 else 0.03)
+    with pytest.raises(ValueError, match="item -1"):
+        side.collect(side.backend.map_bounded(probe, [1, 2, -1, *range(3, 40)], limit=3, ordered=False))
+    assert probe.running == 0  # no thread or task outlives the iteration
+    assert probe.started <= 3 + 3  # what was in flight, and at most one replacement each
+
+
+def test_leaving_early_stops_the_rest(side: Side) -> None:
+    probe = Probe(side, lambda item: 0.02 * (item + 1))
+    assert len(side.collect(side.backend.map_bounded(probe, range(100), limit=4, ordered=False), stop_after=2)) == 2
+    assert probe.running == 0
+    assert 5 <= probe.started <= 6  # four at first, one more after each result (the last may be cancelled unrun)
+    if side.kind == "async":
+        assert probe.completed == 2  # the tasks still in flight were cancelled
+
+
+def test_nothing_is_started_before_iteration_and_empty_input_yields_nothing(side: Side) -> None:
+    probe = Probe(side, lambda item: 0.0)
+    iterator = side.backend.map_bounded(probe, range(5), limit=2, ordered=False)
+    assert probe.started == 0
+    assert sorted(side.collect(iterator)) == [0, 10, 20, 30, 40]
+    assert side.collect(side.backend.map_bounded(probe, [], limit=2, ordered=True)) == []
