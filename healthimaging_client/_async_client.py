@@ -309,7 +309,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         plan = plan_volume(series)
         fetches = volume_fetches(datastore_id, image_set_id, plan.slices, concurrency)
         volume = plan.allocate(rescale=rescale)
-        run = self._core.backend.run_blocking
+        run = self._core.backend.run_cpu_bound
 
         async def fill(fetch: FrameFetch) -> None:
             output = await self._core.request(fetch.call)
@@ -328,7 +328,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
 
         output = await self._core.request(fetch.call)
         ref = fetch.ref
-        return await self._core.backend.run_blocking(
+        return await self._core.backend.run_cpu_bound(
             decode_frame,
             output.data,
             ref.instance,

@@ -9,6 +9,8 @@ place and never suspend.
 
 from __future__ import annotations
 
+import os
+import threading
 from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Collection, Iterable
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
@@ -17,6 +19,7 @@ import httpx
 
 if TYPE_CHECKING:
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from botocore.credentials import ReadOnlyCredentials
 
@@ -44,6 +47,7 @@ class Backend(Protocol):
     def map_bounded(
         self, fn: Callable[[X], Awaitable[R]], items: Iterable[X], *, limit: int, ordered: bool
     ) -> AsyncGenerator[R]: ...
+    async def run_cpu_bound(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
 
 
 class BlockingBackend:
@@ -96,6 +100,10 @@ class BlockingBackend:
             pool.shutdown(wait=True)
 
         return _window(lambda item: pool.submit(_run, fn, item), first_done, stop, items, limit, ordered)
+
+    async def run_cpu_bound(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """``fn`` on the process's CPU pool (:func:`cpu_pool`); the calling thread waits for it."""
+        return cpu_pool().submit(fn, *args, **kwargs).result()
 
 
 class AsyncioBackend:
@@ -152,6 +160,35 @@ class AsyncioBackend:
             await asyncio.gather(*tasks, return_exceptions=True)
 
         return _window(lambda item: asyncio.ensure_future(fn(item)), first_done, stop, items, limit, ordered)
+
+    async def run_cpu_bound(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """``fn`` on the process's CPU pool (:func:`cpu_pool`), off the event loop."""
+        import asyncio
+        import functools
+
+        return await asyncio.get_running_loop().run_in_executor(cpu_pool(), functools.partial(fn, *args, **kwargs))
+
+
+_cpu_pool: ThreadPoolExecutor | None = None
+_cpu_pool_lock = threading.Lock()
+
+
+def cpu_pool() -> ThreadPoolExecutor:
+    """One pool of as many threads as the process may use cores, for CPU-bound work that releases the GIL (decoding).
+
+    Shared by every client in the process: frames fetched on many connections
+    are decoded no more at once than there are cores to run them, so threads
+    do not contend for cores, and the decoders' working memory stays in a
+    few threads (glibc keeps freed memory per thread arena).
+    """
+    global _cpu_pool
+    with _cpu_pool_lock:
+        if _cpu_pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+            _cpu_pool = ThreadPoolExecutor(max(1, cores or 1), thread_name_prefix="healthimaging-client-cpu")
+        return _cpu_pool
 
 
 class _Pending(Protocol[T_co]):

@@ -1,4 +1,4 @@
-"""``map_bounded``, the one primitive the pixel methods need that differs between the clients.
+"""``map_bounded`` and ``run_cpu_bound``, the primitives the pixel methods need that differ between the clients.
 
 ``BlockingBackend`` runs each coroutine to completion on a worker thread,
 ``AsyncioBackend`` runs each as a task; both keep at most ``limit`` in flight,
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -133,3 +134,30 @@ def test_nothing_is_started_before_iteration_and_empty_input_yields_nothing(side
     assert probe.started == 0
     assert sorted(side.collect(iterator)) == [0, 10, 20, 30, 40]
     assert side.collect(side.backend.map_bounded(probe, [], limit=2, ordered=True)) == []
+
+
+def test_cpu_bound_work_runs_on_one_shared_pool_of_a_thread_per_core(side: Side) -> None:
+    """Many frames in flight, but no more decoding at once than there are cores (and never on the event loop)."""
+    lock = threading.Lock()
+    running = peak = 0
+    names: set[str] = set()
+
+    def work(item: int) -> int:
+        nonlocal running, peak
+        with lock:
+            running += 1
+            peak = max(peak, running)
+            names.add(threading.current_thread().name)
+        time.sleep(0.01)
+        with lock:
+            running -= 1
+        return item * 2
+
+    async def fetch_then_decode(item: int) -> int:
+        return int(await side.backend.run_cpu_bound(work, item))
+
+    results = side.collect(side.backend.map_bounded(fetch_then_decode, range(24), limit=8, ordered=True))
+    assert results == [i * 2 for i in range(24)]
+    cores = len(os.sched_getaffinity(0))
+    assert 1 <= peak <= cores
+    assert all(name.startswith("healthimaging-client-cpu") for name in names)
