@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import statistics
 import subprocess
@@ -48,6 +49,7 @@ import imagecodecs
 import numpy as np
 
 import healthimaging_client as hic
+from healthimaging_client._pixel_requests import DEFAULT_FRAME_CONCURRENCY
 from healthimaging_client.testing import FrameFormat, LocalHealthImaging
 
 SEED = 15
@@ -132,15 +134,26 @@ class Bench:
     def floor_pool(self) -> int:
         return sum(array.size > 0 for array in self.pool.map(imagecodecs.htj2k_decode, self.codestreams))
 
-    def sdk_sync(self) -> int:
-        return sum(1 for _ in self.client.iter_frame_arrays(self.datastore_id, self.image_set_id, self.series))
+    def sdk_sync(self, concurrency: int = DEFAULT_FRAME_CONCURRENCY) -> int:
+        ids = self.datastore_id, self.image_set_id
+        return sum(1 for _ in self.client.iter_frame_arrays(*ids, self.series, concurrency=concurrency))
 
-    def sdk_async(self) -> int:
+    def sdk_async(self, concurrency: int = DEFAULT_FRAME_CONCURRENCY) -> int:
         async def count() -> int:
-            frames = self.async_client.iter_frame_arrays(self.datastore_id, self.image_set_id, self.series)
+            frames = self.async_client.iter_frame_arrays(
+                self.datastore_id, self.image_set_id, self.series, concurrency=concurrency
+            )
             return len([item async for item in frames])
 
         return self.loop.run_until_complete(count())
+
+    def sweep(self) -> dict[str, Callable[[], int]]:
+        """``--sweep``: both clients at several concurrencies."""
+        found: dict[str, Callable[[], int]] = {}
+        for concurrency in (1, 2, 4, 8, 16, 32):
+            found[f"Client, {concurrency} at once"] = functools.partial(self.sdk_sync, concurrency)
+            found[f"AsyncClient, {concurrency} at once"] = functools.partial(self.sdk_async, concurrency)
+        return found
 
     def sdk_volume(self) -> int:
         volume = self.client.get_series_volume(self.datastore_id, self.image_set_id, self.series)
@@ -182,9 +195,10 @@ def _shown(samples: list[float], digits: int = 0) -> str:
     return f"{median:.{digits}f} [{q1:.{digits}f}, {q3:.{digits}f}]"
 
 
-def measure(bench: Bench, repetitions: int) -> dict[str, dict[str, list[float]]]:
+def measure(
+    bench: Bench, candidates: dict[str, Callable[[], int]], repetitions: int
+) -> dict[str, dict[str, list[float]]]:
     """Per candidate: frames per second, and CPU ms per frame here and in the server, one sample a repetition."""
-    candidates = bench.candidates()
     names = list(candidates)
     for run in candidates.values():  # warm up: first calls load code, open connections, fill pools
         run()
@@ -265,7 +279,8 @@ def report(args: argparse.Namespace) -> str:
     try:
         bench = Bench(server)
         try:
-            samples = measure(bench, args.repetitions)
+            samples = measure(bench, bench.candidates(), args.repetitions)
+            swept = measure(bench, bench.sweep(), args.repetitions) if args.sweep else {}
             size = sum(map(len, bench.codestreams)) / len(bench.codestreams)
         finally:
             bench.close()
@@ -292,6 +307,9 @@ def report(args: argparse.Namespace) -> str:
             f"| {_ratios(samples, name, 'floor, 2 threads')} | {_ratios(samples, name, 'boto3 loop')} "
             f"| {_shown(figures['cpu'], 2)} | {_shown(figures['server'], 2)} |"
         )
+    if swept:
+        lines += ["", "| concurrency sweep | frames/s | CPU ms/frame, client |", "|---|---|---|"]
+        lines += [f"| {name} | {_shown(f['fps'])} | {_shown(f['cpu'], 2)} |" for name, f in swept.items()]
     lines += [
         "",
         "Peak memory of get_series_volume (growth of the resident set's high water mark / the volume's size), "
@@ -307,6 +325,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--frames", type=int, default=200)
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--memory-runs", type=int, default=3)
+    parser.add_argument("--sweep", action="store_true", help="also both clients at 1 to 32 frames at once")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--memory", choices=["sync", "async"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
