@@ -192,7 +192,10 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         timeout: float = DEFAULT_WAIT_TIMEOUT,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
     ) -> m.ImageSetProperties:
-        """Wait until a version (the latest by default) is no longer locked by an update or copy; its properties.
+        """Wait until a version (the latest by default) is no longer locked by a write; its properties.
+
+        The write is an update or a copy, or a deletion, after which the version is DELETED
+        (``wait_for_image_set_deletion`` waits for that alone, through GetImageSet).
 
         Raises :class:`~healthimaging_client.WaiterError` (with the service's message) when the write
         failed, and :class:`~healthimaging_client.WaiterTimeoutError` when ``timeout`` seconds pass.
