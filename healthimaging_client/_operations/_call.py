@@ -37,6 +37,18 @@ class Operation(enum.StrEnum):
     GET_IMAGE_SET = "GetImageSet"
     DELETE_IMAGE_SET = "DeleteImageSet"
 
+    # Datastores, import jobs and tags: no host prefix.
+    CREATE_DATASTORE = "CreateDatastore"
+    GET_DATASTORE = "GetDatastore"
+    LIST_DATASTORES = "ListDatastores"
+    DELETE_DATASTORE = "DeleteDatastore"
+    START_DICOM_IMPORT_JOB = "StartDICOMImportJob"
+    GET_DICOM_IMPORT_JOB = "GetDICOMImportJob"
+    LIST_DICOM_IMPORT_JOBS = "ListDICOMImportJobs"
+    TAG_RESOURCE = "TagResource"
+    UNTAG_RESOURCE = "UntagResource"
+    LIST_TAGS_FOR_RESOURCE = "ListTagsForResource"
+
 
 @attrs.frozen
 class WithHeaders(Generic[T]):
@@ -66,6 +78,9 @@ class Call(Generic[T]):
     method: str = "POST"
     #: The model's host prefix for the operation: ``runtime-`` for image sets, none for the rest.
     host_prefix: str = RUNTIME_PREFIX
+    #: For a write that is idempotent by token: the ``clientToken`` it carries. Every attempt of this call
+    #: sends the same token, so however often it is retried the service applies the write once.
+    idempotency_token: str | None = None
 
     # --- writes that name no version (issue 15) ---
     #: A write the model marks idempotent that names no version id (DeleteImageSet): retried like a read,

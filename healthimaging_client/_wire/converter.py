@@ -36,6 +36,9 @@ WIRE_NAME_EXCEPTIONS: dict[type, dict[str, str]] = {
     m.ImageSetProperties: {"image_set_workflow_status": "ImageSetWorkflowStatus"},
     # The codestream is the HTTP body (the payload member imageFrameBlob); ``data`` says what it is.
     m.GetImageFrameOutput: {"data": "imageFrameBlob"},
+    # The import configuration spells "dicom" in lower case, unlike the image-set shapes.
+    m.ImportConfiguration: {"dicom_json_metadata_import_configuration": "dicomJsonMetadataImportConfiguration"},
+    m.DicomJsonMetadataImportConfiguration: {"dicom_metadata_mappings": "dicomMetadataMappings"},
 }
 
 

@@ -11,6 +11,16 @@ plain string otherwise, so a value added to the service later does not break
 an installed SDK.
 """
 
+from .datastores import (
+    CreateDatastoreOutput,
+    DatastoreProperties,
+    DatastoreStatus,
+    DatastoreSummary,
+    DeleteDatastoreOutput,
+    GetDatastoreOutput,
+    ListDatastoresOutput,
+    LosslessStorageFormat,
+)
 from .frames import GetImageFrameOutput, ImageFrameInformation
 from .image_sets import (
     CopyDestinationImageSet,
@@ -43,6 +53,18 @@ from .image_sets import (
     StorageTier,
     UpdateImageSetMetadataOutput,
 )
+from .imports import (
+    DICOMImportJobProperties,
+    DICOMImportJobSummary,
+    DicomJsonMetadataImportConfiguration,
+    DicomMetadataMapping,
+    GetDICOMImportJobOutput,
+    ImportConfiguration,
+    JobStatus,
+    ListDICOMImportJobsOutput,
+    StartDICOMImportJobOutput,
+)
+from .tags import ListTagsForResourceOutput
 
 __all__ = [
     "CopyDestinationImageSet",
@@ -51,10 +73,21 @@ __all__ = [
     "CopyImageSetOutput",
     "CopySourceImageSetInformation",
     "CopySourceImageSetProperties",
+    "CreateDatastoreOutput",
+    "DICOMImportJobProperties",
+    "DICOMImportJobSummary",
     "DICOMStudyDateAndTime",
     "DICOMTags",
     "DICOMUpdates",
+    "DatastoreProperties",
+    "DatastoreStatus",
+    "DatastoreSummary",
+    "DeleteDatastoreOutput",
     "DeleteImageSetOutput",
+    "DicomJsonMetadataImportConfiguration",
+    "DicomMetadataMapping",
+    "GetDICOMImportJobOutput",
+    "GetDatastoreOutput",
     "GetImageFrameOutput",
     "GetImageSetOutput",
     "ImageFrameInformation",
@@ -62,7 +95,13 @@ __all__ = [
     "ImageSetState",
     "ImageSetWorkflowStatus",
     "ImageSetsMetadataSummary",
+    "ImportConfiguration",
+    "JobStatus",
+    "ListDICOMImportJobsOutput",
+    "ListDatastoresOutput",
     "ListImageSetVersionsOutput",
+    "ListTagsForResourceOutput",
+    "LosslessStorageFormat",
     "MetadataCopies",
     "MetadataUpdates",
     "Operator",
@@ -74,6 +113,7 @@ __all__ = [
     "Sort",
     "SortField",
     "SortOrder",
+    "StartDICOMImportJobOutput",
     "StorageTier",
     "UpdateImageSetMetadataOutput",
 ]

@@ -50,3 +50,14 @@ def wrong_pixels(client: hic.Client, datastore_id: str, image_set_id: str) -> No
     client.get_series_volume(datastore_id, image_set_id, "1.2.840.series-uid")  # expect-error
     client.delete_image_set(datastore_id, image_set_id, force=True)  # expect-error
     client.get_image_set(datastore_id, image_set_id).image_set_arn.upper()  # expect-error
+
+
+def wrong_datastores(client: hic.Client, datastore_id: str) -> None:
+    client.create_datastore("name")  # expect-error
+    client.create_datastore(lossless_storage_format=3)  # expect-error
+    client.tag_resource("arn", {"k": "v"})  # expect-error
+    client.untag_resource("arn", tag_keys=["k"]).keys()  # expect-error
+    status = client.wait_for_dicom_import_job(datastore_id, "j").datastore_status  # expect-error
+    del status
+    client.get_datastore(datastore_id).datastore_properties.kms_key_arn.startswith("arn")  # expect-error
+    hic.DicomMetadataMapping(metadata_file_path="m.json")  # expect-error
