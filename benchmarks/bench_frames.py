@@ -21,6 +21,11 @@ their ratios are paired and the machine's drift falls on all of them alike:
   decoded with imagecodecs and its CRC32 compared with the metadata's, as a
   user of boto3 writes it.
 
+Then each step alone, one frame at a time (a bare httpx + SigV4 fetch, the
+SDK's fetch, imagecodecs' decode, the SDK's decode_frame, both in the SDK at
+one frame at once), for where a frame's CPU goes; ``--sweep`` adds both
+clients at 1 to 32 frames at once.
+
 Reported: frames per second, median [first quartile, third quartile]; ratios
 as the median [quartiles] of the per-repetition ratios; CPU milliseconds per
 frame in this process and in the server's. Peak memory of ``get_series_volume``
@@ -34,6 +39,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
+import json
 import os
 import statistics
 import subprocess
@@ -45,6 +51,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import httpx
 import imagecodecs
 import numpy as np
 
@@ -104,6 +111,7 @@ class Bench:
         self.loop = asyncio.new_event_loop()
         self.async_client = hic.AsyncClient(**server.client_config())
         self.pool = ThreadPoolExecutor(2)
+        self.http = httpx.Client()
         self.metadata = self.client.get_image_set_metadata(self.datastore_id, self.image_set_id)
         self.series = next(iter(self.metadata.study.series.values()))
         self.frames = list(self.metadata.iter_frames())
@@ -147,6 +155,46 @@ class Bench:
 
         return self.loop.run_until_complete(count())
 
+    def breakdown(self) -> dict[str, Callable[[], int]]:
+        """Where a frame's client CPU goes: each step alone, one frame at a time."""
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+
+        from healthimaging_client.pixels import decode_frame, iter_frames
+
+        config = self.server.client_config()
+        credentials = Credentials(config["aws_access_key_id"], config["aws_secret_access_key"])
+        url = f"{config['endpoint_url']}/datastore/{self.datastore_id}/imageSet/{self.image_set_id}/getImageFrame"
+        refs = list(iter_frames(self.series))
+        outputs = [self.client.get_image_frame(self.datastore_id, self.image_set_id, r.image_frame_id) for r in refs]
+
+        def bare_fetch() -> int:
+            for ref in refs:
+                body = json.dumps({"imageFrameId": ref.image_frame_id}).encode()
+                request = AWSRequest("POST", url, data=body, headers={"Content-Type": "application/json"})
+                SigV4Auth(credentials, "medical-imaging", config["region_name"]).add_auth(request)
+                self.http.post(url, content=body, headers=dict(request.headers)).read()
+            return len(refs)
+
+        def sdk_fetch() -> int:
+            for ref in refs:
+                self.client.get_image_frame(self.datastore_id, self.image_set_id, ref.image_frame_id)
+            return len(refs)
+
+        def sdk_decode() -> int:
+            for ref, output in zip(refs, outputs, strict=True):
+                decode_frame(output.data, ref.instance, ref.frame, content_type=output.content_type)
+            return len(refs)
+
+        return {
+            "fetch: httpx + botocore SigV4, nothing else": bare_fetch,
+            "fetch: SDK get_image_frame": sdk_fetch,
+            "decode: imagecodecs htj2k_decode": self.floor_serial,
+            "decode: SDK decode_frame (checked, verified, laid out)": sdk_decode,
+            "both: SDK iter_frame_arrays, 1 at once": functools.partial(self.sdk_sync, 1),
+        }
+
     def sweep(self) -> dict[str, Callable[[], int]]:
         """``--sweep``: both clients at several concurrencies."""
         found: dict[str, Callable[[], int]] = {}
@@ -178,6 +226,7 @@ class Bench:
         self.loop.run_until_complete(self.async_client.aclose())
         self.loop.close()
         self.pool.shutdown()
+        self.http.close()
 
 
 # --- measuring ------------------------------------------------------------------------------
@@ -281,6 +330,7 @@ def report(args: argparse.Namespace) -> str:
         try:
             samples = measure(bench, bench.candidates(), args.repetitions)
             swept = measure(bench, bench.sweep(), args.repetitions) if args.sweep else {}
+            steps = measure(bench, bench.breakdown(), args.repetitions)
             size = sum(map(len, bench.codestreams)) / len(bench.codestreams)
         finally:
             bench.close()
@@ -307,6 +357,8 @@ def report(args: argparse.Namespace) -> str:
             f"| {_ratios(samples, name, 'floor, 2 threads')} | {_ratios(samples, name, 'boto3 loop')} "
             f"| {_shown(figures['cpu'], 2)} | {_shown(figures['server'], 2)} |"
         )
+    lines += ["", "| one frame at a time: step | CPU ms/frame, client |", "|---|---|"]
+    lines += [f"| {name} | {_shown(f['cpu'], 2)} |" for name, f in steps.items()]
     if swept:
         lines += ["", "| concurrency sweep | frames/s | CPU ms/frame, client |", "|---|---|---|"]
         lines += [f"| {name} | {_shown(f['fps'])} | {_shown(f['cpu'], 2)} |" for name, f in swept.items()]
