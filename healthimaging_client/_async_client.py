@@ -232,6 +232,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
     ) -> None:
         """Wait until a DeleteImageSet has finished: GetImageSet says DELETED, or no longer finds the image set.
 
+        A 404 counts as deleted (so an image set that never existed is "deleted" too).
         Raises :class:`~healthimaging_client.WaiterTimeoutError` when ``timeout`` seconds pass.
         """
         waiter = ImageSetDeletionWaiter(
@@ -281,8 +282,8 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
 
         Yields ``(ref, array)``, ``ref`` saying which frame of which instance it is,
         as frames arrive, or in the order given with ``ordered``. ``concurrency``
-        frames are fetched and decoded at once (decoding on worker threads, which
-        imagecodecs runs in parallel). The first failure ends the iteration, and
+        frames are fetched at once; they decode on the process's pool of a thread
+        per core (imagecodecs releases the GIL). The first failure ends the iteration, and
         leaving it early cancels what is in flight. Arguments are checked when it
         is called, before anything is sent. ``verify`` and ``rescale`` as in
         :meth:`get_frame_array`.
@@ -332,7 +333,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         return plan.volume(volume)
 
     async def _frame_array(self, fetch: FrameFetch, verify: bool, rescale: bool) -> NDArray[Any]:
-        """Fetch one frame and decode it (on a worker thread for ``AsyncClient``)."""
+        """Fetch one frame and decode it on the process's CPU pool (off the event loop for ``AsyncClient``)."""
         from .pixels import decode_frame
 
         output = await self._core.request(fetch.call)
