@@ -13,6 +13,7 @@ from .errors import (
     AccessDeniedException,
     BadRequestException,
     ChecksumMismatchError,
+    ClientClosedError,
     ConflictException,
     ConnectError,
     CredentialsError,
@@ -28,6 +29,7 @@ from .errors import (
     ParamValidationError,
     PixelDataError,
     ResourceNotFoundException,
+    ResponseTooLargeError,
     ServiceError,
     ServiceQuotaExceededException,
     ThrottlingException,
@@ -38,6 +40,7 @@ from .errors import (
     VolumeGeometryError,
     WaiterError,
     WaiterTimeoutError,
+    WrongEventLoopError,
 )
 from .metadata import ImageFrame, ImageSetMetadata, Instance, Patient, Series, Study
 from .models import (
@@ -91,6 +94,7 @@ __all__ = [
     "BadRequestException",
     "ChecksumMismatchError",
     "Client",
+    "ClientClosedError",
     "Clock",
     "ConflictException",
     "ConnectError",
@@ -150,6 +154,7 @@ __all__ = [
     "PixelDataError",
     "RateLimit",
     "ResourceNotFoundException",
+    "ResponseTooLargeError",
     "RetryConfig",
     "SearchByAttributeValue",
     "SearchFilter",
@@ -172,5 +177,6 @@ __all__ = [
     "VolumeGeometryError",
     "WaiterError",
     "WaiterTimeoutError",
+    "WrongEventLoopError",
     "__version__",
 ]

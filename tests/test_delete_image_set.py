@@ -73,8 +73,7 @@ def test_after_an_unclear_attempt_409_and_404_may_be_its_doing(sdk: Harness, moc
     error = caught.value
     assert isinstance(error, hic.ConflictException if then == 409 else hic.ResourceNotFoundException)
     assert error.may_have_applied and error.attempts == 2
-    assert "an earlier attempt of this write may already have been applied" in str(error)
-    assert "get_image_set" in str(error)
+    assert "may have been applied" in str(error)
 
 
 @pytest.mark.parametrize("then", [409, 404])
@@ -91,7 +90,7 @@ def test_409_and_404_after_attempts_that_cannot_have_applied_are_plain(
     with pytest.raises(hic.ServiceError) as caught:
         _delete(sdk)
     assert not caught.value.may_have_applied
-    assert "may already" not in str(caught.value)
+    assert "may have been applied" not in str(caught.value)
 
 
 def test_reads_never_say_may_have_applied(sdk: Harness, mock: Any) -> None:

@@ -53,7 +53,7 @@ class Side:
         return self.run(drain())
 
     def close(self) -> None:
-        self.run(self.backend.close())
+        self.run(self.backend.close(close_http=True))
         if self.loop is not None:
             self.loop.close()
 

@@ -7,7 +7,7 @@ clients send what a ``Call`` describes and hand the bytes back to
 :meth:`Call.parse`, so they share every rule of the wire format.
 """
 
-from ._call import Call, Operation, WithHeaders
+from ._call import MODEL_BOUNDED_ANSWER, Call, Operation, RetrySafety, WithHeaders
 from ._paging import Page, Paginator
 from .datastores import create_datastore, delete_datastore, get_datastore, list_datastores
 from .frames import get_image_frame
@@ -29,11 +29,13 @@ from .tags import list_tags_for_resource, tag_resource, untag_resource
 from .writes import CopiableInput, UpdatesInput, copy_image_set, delete_image_set, update_image_set_metadata
 
 __all__ = [
+    "MODEL_BOUNDED_ANSWER",
     "Call",
     "CopiableInput",
     "Operation",
     "Page",
     "Paginator",
+    "RetrySafety",
     "UpdatesInput",
     "WithHeaders",
     "copy_image_set",
