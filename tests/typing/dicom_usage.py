@@ -16,6 +16,7 @@ from healthimaging_client.dicom import (
     instance_path,
     is_complete,
     to_dataset,
+    transcode_frame,
     write_part10,
 )
 from healthimaging_client.errors import HealthImagingError
@@ -46,6 +47,18 @@ def in_memory(client: Client, datastore_id: str, image_set_id: str, frames: list
     return to_dataset(metadata, next(metadata.iter_instances()), frames)
 
 
+def transcoded(client: Client, datastore_id: str, image_set_id: str, codestreams: list[bytes], path: Path) -> Path:
+    metadata = client.get_image_set_metadata(datastore_id, image_set_id)
+    instance = next(metadata.iter_instances())
+    dataset = to_dataset(metadata, instance, transcode=True)
+    native = (
+        transcode_frame(codestream, instance, frame, verify=False)
+        for codestream, frame in zip(codestreams, instance.image_frames, strict=True)
+    )
+    assert_type(next(native), bytes)
+    return write_part10(path, dataset, native)
+
+
 def errors(directory: Path, dataset: Dataset) -> None:
     try:
         instance_path(directory, dataset)
@@ -59,3 +72,4 @@ def errors(directory: Path, dataset: Dataset) -> None:
 def wrong(metadata_id: str, frames: list[str]) -> None:
     to_dataset(metadata_id, metadata_id)  # expect-error
     write_part10("f.dcm", Dataset(), frames)  # expect-error
+    transcode_frame(frames[0], metadata_id, metadata_id)  # expect-error
