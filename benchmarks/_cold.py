@@ -26,7 +26,7 @@ def _rss_kib() -> int:
 
 def main(sdk: str, endpoint: str) -> None:
     make_client, make_ops, _ = _sdks.SYNC[sdk]
-    make_ops(make_client(endpoint))["GetImageSetMetadata"]()
+    make_ops(make_client(endpoint))["GetImageSetMetadata 3 KB"]()
     elapsed = time.perf_counter() - _started
     print(json.dumps({"seconds": elapsed, "cpu": time.process_time(), "rss_kib": _rss_kib()}))
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 
-DATASTORE_ID = "0123456789abcdef0123456789abcdef"
-IMAGE_SET_ID = "fedcba9876543210fedcba9876543210"
+from ._inputs import DATASTORE_ID, IMAGE_SET_ID, LARGE_IMAGE_SET_ID
+
 TOTAL_SEARCH_ITEMS = 10_000
 DEFAULT_PAGE_SIZE = 50
 
@@ -90,38 +90,46 @@ def _instance(series: int, number: int) -> dict[str, object]:
     }
 
 
-#: A small metadata document (one series, four instances), about 3 KB of JSON.
-METADATA_JSON = _dumps(
-    {
-        "SchemaVersion": "1.1",
-        "DatastoreID": DATASTORE_ID,
-        "ImageSetID": IMAGE_SET_ID,
-        "Patient": {
-            "DICOM": {
-                "PatientID": "SYN0000001",
-                "PatientName": "SYNTHETIC^PATIENT",
-                "PatientBirthDate": "19700101",
-                "PatientSex": "O",
-            }
-        },
-        "Study": {
-            "DICOM": {
-                "StudyInstanceUID": "1.2.826.0.1.3680043.8.498.1",
-                "StudyDescription": "SYNTHETIC CT",
-                "StudyDate": "20240102",
-                "StudyTime": "101500",
-                "AccessionNumber": "ACC000001",
-            },
-            "Series": {
-                "1.2.826.0.1.3680043.8.498.1.1": {
-                    "DICOM": {"Modality": "CT", "SeriesNumber": 1, "BodyPartExamined": "CHEST"},
-                    "Instances": {f"1.2.826.0.1.3680043.8.498.1.1.{i}": _instance(1, i) for i in range(1, 5)},
+def _metadata(image_set_id: str, instances: int) -> bytes:
+    return _dumps(
+        {
+            "SchemaVersion": "1.1",
+            "DatastoreID": DATASTORE_ID,
+            "ImageSetID": image_set_id,
+            "Patient": {
+                "DICOM": {
+                    "PatientID": "SYN0000001",
+                    "PatientName": "SYNTHETIC^PATIENT",
+                    "PatientBirthDate": "19700101",
+                    "PatientSex": "O",
                 }
             },
-        },
-    }
-)
-METADATA_GZIP = gzip.compress(METADATA_JSON, mtime=0)
+            "Study": {
+                "DICOM": {
+                    "StudyInstanceUID": "1.2.826.0.1.3680043.8.498.1",
+                    "StudyDescription": "SYNTHETIC CT",
+                    "StudyDate": "20240102",
+                    "StudyTime": "101500",
+                    "AccessionNumber": "ACC000001",
+                },
+                "Series": {
+                    "1.2.826.0.1.3680043.8.498.1.1": {
+                        "DICOM": {"Modality": "CT", "SeriesNumber": 1, "BodyPartExamined": "CHEST"},
+                        "Instances": {
+                            f"1.2.826.0.1.3680043.8.498.1.1.{i}": _instance(1, i) for i in range(1, instances + 1)
+                        },
+                    }
+                },
+            },
+        }
+    )
+
+
+#: Instances in each metadata document (one series), by image set id.
+INSTANCES = {IMAGE_SET_ID: 5, LARGE_IMAGE_SET_ID: 36}
+#: The documents: about 3 KB of JSON (small) and about 18 KB (the size of a real CT series' document).
+METADATA_JSON = {image_set: _metadata(image_set, n) for image_set, n in INSTANCES.items()}
+METADATA_GZIP = {image_set: gzip.compress(text, mtime=0) for image_set, text in METADATA_JSON.items()}
 
 VERSIONS = _dumps(
     {
@@ -173,3 +181,25 @@ COPY = _dumps(
         },
     }
 )
+
+
+def expected_summary(call: str) -> tuple[object, ...]:
+    """What ``_sdks.summary`` must find in a call's result: the recorded response, reduced."""
+    if call.startswith("GetImageSetMetadata"):
+        image_set = IMAGE_SET_ID if "3 KB" in call else LARGE_IMAGE_SET_ID
+        return (image_set, INSTANCES[image_set])
+    if call == "SearchImageSets":
+        return tuple(f"{n:032x}" for n in range(10))
+    if call == "ListImageSetVersions":
+        return tuple(str(v) for v in range(5, 0, -1))
+    if call == "UpdateImageSetMetadata":
+        return ("6",)
+    return ("00112233445566778899aabbccddeeff",)
+
+
+def body_length(call: str) -> int:
+    """The length of the recorded body a call gets (what floor C, which parses nothing, must receive)."""
+    if call.startswith("GetImageSetMetadata"):
+        return len(METADATA_GZIP[IMAGE_SET_ID if "3 KB" in call else LARGE_IMAGE_SET_ID])
+    bodies = {"SearchImageSets": search_page(0, 10), "ListImageSetVersions": VERSIONS, "UpdateImageSetMetadata": UPDATE}
+    return len(bodies.get(call, COPY))

@@ -29,6 +29,7 @@ from ._core import Core
 from ._download import MetadataFile
 from ._methods import method_like, type_arguments
 from ._operations import Call, Page, Paginator
+from ._status_waiter import DatastoreWaiter, ImportJobWaiter
 from ._transport import default_async_http
 from ._waiter import ImageSetWaiter
 from ._wire.validation import positive_int
@@ -41,6 +42,11 @@ Output = TypeVar("Output")
 
 DEFAULT_WAIT_TIMEOUT = 600.0
 DEFAULT_POLL_INTERVAL = 5.0
+#: Creating or deleting a datastore takes minutes; an import job can take hours.
+DATASTORE_WAIT_TIMEOUT = 1800.0
+DATASTORE_POLL_INTERVAL = 10.0
+IMPORT_JOB_WAIT_TIMEOUT = 6 * 3600.0
+IMPORT_JOB_POLL_INTERVAL = 30.0
 
 
 def _sends(operation: Callable[P, Call[T]]) -> Callable[Concatenate[AsyncClient, P], Coroutine[Any, Any, T]]:
@@ -191,6 +197,56 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         )
         return await self._core.wait(waiter)
 
+    # --- datastores, import jobs and tags (no host prefix) -----------------------------
+
+    create_datastore = _sends(ops.create_datastore)
+    get_datastore = _sends(ops.get_datastore)
+    list_datastores = _sends(ops.list_datastores)
+    delete_datastore = _sends(ops.delete_datastore)
+    start_dicom_import_job = _sends(ops.start_dicom_import_job)
+    get_dicom_import_job = _sends(ops.get_dicom_import_job)
+    list_dicom_import_jobs = _sends(ops.list_dicom_import_jobs)
+    tag_resource = _sends(ops.tag_resource)
+    untag_resource = _sends(ops.untag_resource)
+    list_tags_for_resource = _sends(ops.list_tags_for_resource)
+
+    async def wait_for_datastore(
+        self,
+        datastore_id: str,
+        *,
+        status: m.DatastoreStatus | str = m.DatastoreStatus.ACTIVE,
+        timeout: float = DATASTORE_WAIT_TIMEOUT,
+        poll_interval: float = DATASTORE_POLL_INTERVAL,
+    ) -> m.DatastoreProperties:
+        """Wait until a datastore is ACTIVE (or, with ``status="DELETED"``, deleted); its properties.
+
+        Raises :class:`~healthimaging_client.WaiterError` when it cannot get there (CREATE_FAILED, or
+        deleted while waiting for ACTIVE) and :class:`~healthimaging_client.WaiterTimeoutError` when
+        ``timeout`` seconds pass.
+        """
+        clock = self._core.clock.monotonic
+        waiter = DatastoreWaiter(datastore_id, status=status, timeout=timeout, poll_interval=poll_interval, clock=clock)
+        return await self._core.wait(waiter)
+
+    async def wait_for_dicom_import_job(
+        self,
+        datastore_id: str,
+        job_id: str,
+        *,
+        timeout: float = IMPORT_JOB_WAIT_TIMEOUT,
+        poll_interval: float = IMPORT_JOB_POLL_INTERVAL,
+    ) -> m.DICOMImportJobProperties:
+        """Wait until an import job is COMPLETED; its properties.
+
+        Raises :class:`~healthimaging_client.WaiterError` with the job's message when it FAILED, and
+        :class:`~healthimaging_client.WaiterTimeoutError` when ``timeout`` seconds pass. A COMPLETED
+        job may still have skipped files: its failure manifest says which
+        (:mod:`healthimaging_client.import_results`).
+        """
+        clock = self._core.clock.monotonic
+        waiter = ImportJobWaiter(datastore_id, job_id, timeout=timeout, poll_interval=poll_interval, clock=clock)
+        return await self._core.wait(waiter)
+
     # --- paginators: arguments checked when called, requests sent when iterated ---------------
 
     iter_image_set_pages = _pages(ops.iter_image_set_pages)
@@ -200,6 +256,12 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
     iter_image_set_version_pages = _pages(ops.iter_image_set_version_pages)
     iter_image_set_versions = _items(
         ops.iter_image_set_version_pages, "iter_image_set_versions", "Every version of an image set, newest first."
+    )
+    iter_datastore_pages = _pages(ops.iter_datastore_pages)
+    iter_datastores = _items(ops.iter_datastore_pages, "iter_datastores", "Every datastore, across all pages.")
+    iter_dicom_import_job_pages = _pages(ops.iter_dicom_import_job_pages)
+    iter_dicom_import_jobs = _items(
+        ops.iter_dicom_import_job_pages, "iter_dicom_import_jobs", "Every import job of a datastore, across all pages."
     )
 
     # --- async only: concurrent fan-out ----------------------------------------------------

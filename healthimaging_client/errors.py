@@ -19,8 +19,9 @@ clause catches all of them::
     ├── InvalidResponseError                     a 2xx response the SDK cannot read
     ├── CredentialsError                         no credentials, or they failed to load
     ├── PaginationError                          the service repeated a next token
-    ├── WaiterError                              an image set did not reach a final state
-    │   └── WaiterTimeoutError
+    ├── ImportManifestError (also ValueError)    an import job's output document cannot be read
+    ├── WaiterError                              an image set, datastore or import job failed
+    │   └── WaiterTimeoutError                   ... or was not done before the timeout
     ├── ExtraNotInstalledError (also ImportError)  an optional extra is missing
     ├── PixelDataError                           a frame could not be decoded, verified or stacked
     │   ├── UnsupportedPixelFormatError          no decoder here for the content type, syntax or layout
@@ -45,7 +46,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .models import ImageSetProperties
+    from .models import DatastoreProperties, DICOMImportJobProperties, ImageSetProperties
 
 __all__ = [
     "AccessDeniedException",
@@ -57,6 +58,7 @@ __all__ = [
     "ExtraNotInstalledError",
     "FrameDecodeError",
     "HealthImagingError",
+    "ImportManifestError",
     "InternalServerException",
     "InvalidResponseError",
     "PaginationError",
@@ -142,7 +144,7 @@ class ValidationException(ServiceError):
 
 
 class ServiceQuotaExceededException(ServiceError):
-    """402: a service quota was exceeded (UpdateImageSetMetadata, CopyImageSet)."""
+    """402: a service quota was exceeded (Update, Copy, CreateDatastore, StartDICOMImportJob)."""
 
 
 class AccessDeniedException(ServiceError):
@@ -150,11 +152,12 @@ class AccessDeniedException(ServiceError):
 
 
 class ResourceNotFoundException(ServiceError):
-    """404: the datastore, image set or version does not exist."""
+    """404: the datastore, image set, version, import job or tagged resource does not exist."""
 
 
 class ConflictException(ServiceError):
-    """409: the image set is locked, or ``latest_version_id`` is no longer the latest.
+    """409: the image set is locked, or ``latest_version_id`` is no longer the latest; or a datastore
+    still holds image sets (DeleteDatastore) or is not ACTIVE (StartDICOMImportJob).
 
     When a write was retried, an earlier attempt may already have been applied:
     ``may_have_applied`` is then true and ``version_ids`` holds the version ids
@@ -241,18 +244,31 @@ class PaginationError(HealthImagingError):
     """The service returned a next token it had returned before; iterating on would never end."""
 
 
+class ImportManifestError(HealthImagingError, ValueError):
+    """An import job's output document (summary or manifest) is not what the service writes.
+
+    The message names the file, the line and the member; never a value, since
+    manifests name patients' files.
+    """
+
+
 class WaiterError(HealthImagingError):
-    """An image set ended in a failed state (UPDATE_FAILED, COPY_FAILED) while being waited for.
+    """What was waited for ended in a failed state: an image set (UPDATE_FAILED, COPY_FAILED),
+    a datastore (CREATE_FAILED) or an import job (FAILED).
 
     The message carries the service's own message for the failure.
     """
 
     #: The last state seen of the version waited for, if it was seen.
     properties: ImageSetProperties | None = None
+    #: The last state seen of the datastore waited for (``wait_for_datastore``), if it was seen.
+    datastore_properties: DatastoreProperties | None = None
+    #: The last state seen of the import job waited for (``wait_for_dicom_import_job``), if it was seen.
+    job_properties: DICOMImportJobProperties | None = None
 
 
 class WaiterTimeoutError(WaiterError):
-    """An image set was still locked when the wait's timeout passed."""
+    """An image set was still locked, or a datastore or import job still busy, when the wait's timeout passed."""
 
 
 class ExtraNotInstalledError(HealthImagingError, ImportError):

@@ -37,6 +37,8 @@ _NO_RUN = re.compile(r"^<!--\s*no-run(?::\s*(?P<why>.*?))?\s*-->$")
 # The image set every page can rely on; synthetic values only.
 PATIENT = {"PatientID": "PAT-0001", "PatientName": "DOE^JANE", "PatientBirthDate": "19700101", "PatientSex": "F"}
 STUDY = {"StudyDescription": "CHEST", "StudyDate": "20240131", "StudyTime": "093000", "AccessionNumber": "ACC-0001"}
+# What the pages' import jobs find "in S3": a synthetic CT series, and one file the import rejects.
+IMPORT_INPUT = "s3://example-dicom-input/incoming/"
 
 
 @attrs.frozen
@@ -140,6 +142,12 @@ def page_namespace(monkeypatch: pytest.MonkeyPatch, *, serve: bool) -> Iterator[
     emulator = emulator_class(seed=7, image_sets=12)
     image_set_id = emulator.add_image_set(
         patient=PATIENT, study=STUDY, series=[{"Modality": "CT", "SeriesNumber": 1}], instances=2
+    )
+    synthetic = healthimaging_client.testing.SyntheticInstance
+    emulator.add_dicom_files(
+        IMPORT_INPUT,
+        [synthetic(key=f"ct/{n:03d}.dcm", patient=PATIENT, study=STUDY, series={"Modality": "CT"}) for n in range(3)]
+        + [synthetic(key="export/broken.dcm", error="DICOM attribute TransferSyntaxUID does not exist")],
     )
     Path(os.environ["AWS_CONFIG_FILE"]).write_text(f"[profile imaging]\nregion = {emulator.region_name}\n")
     monkeypatch.setenv("AWS_DEFAULT_REGION", emulator.region_name)

@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 import botocore.session
 import pytest
-from botocore.model import ListShape, Shape, StructureShape
+from botocore.model import ListShape, MapShape, Shape, StructureShape
 
 import healthimaging_client as hic
 from healthimaging_client import models as m
@@ -45,6 +45,8 @@ def holds_sensitive(shape: Shape, seen: frozenset[str] = frozenset()) -> bool:
         return any(holds_sensitive(member, seen) for member in shape.members.values())
     if isinstance(shape, ListShape):
         return holds_sensitive(shape.member, seen)
+    if isinstance(shape, MapShape):
+        return holds_sensitive(shape.key, seen) or holds_sensitive(shape.value, seen)
     return False
 
 
@@ -120,6 +122,10 @@ class Planter:
         if isinstance(shape, ListShape):
             item, canaries = self.value(shape.member, f"{path}[0]")
             return [item], canaries
+        if isinstance(shape, MapShape):
+            key, key_canaries = self.value(shape.key, f"{path}.key")
+            value, value_canaries = self.value(shape.value, f"{path}[key]")
+            return {key: value}, key_canaries + value_canaries
         if shape.type_name in ("integer", "long"):
             number = 913_570_000 + n
             return number, [Canary(path, str(number), False)]
@@ -203,9 +209,14 @@ def test_the_walk_covers_the_sensitive_members_we_know_of() -> None:
         "removableAttributes",
         "copiableAttributes",
         "sortOrder",  # below SearchCriteria, which is sensitive as a whole
+        "studyInstanceUID",  # an import job's metadata mappings
+        "seriesInstanceUID",
     } <= sensitive
     built_types = {type(b.instance) for b in planter.built}
     assert {m.SearchCriteria, m.MetadataUpdates, m.CopyImageSetInformation, m.SearchImageSetsOutput} <= built_types
+    assert {m.ImportConfiguration, m.GetDICOMImportJobOutput, m.GetDatastoreOutput, m.ListTagsForResourceOutput} <= (
+        built_types
+    )
 
 
 def test_an_unmasked_sensitive_field_is_caught() -> None:

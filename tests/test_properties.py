@@ -30,7 +30,7 @@ import botocore.session
 import httpx
 import pytest
 import respx
-from botocore.model import ListShape, OperationModel, Shape, StructureShape
+from botocore.model import ListShape, MapShape, OperationModel, Shape, StructureShape
 from botocore.serialize import create_serializer
 from botocore.validate import ParamValidator
 from hypothesis import HealthCheck, example, given, settings
@@ -242,6 +242,9 @@ def _from_wire(value: Any, shape: Shape) -> Any:
     if isinstance(shape, ListShape):
         assert isinstance(value, list), shape.name
         return [_from_wire(v, shape.member) for v in value]
+    if isinstance(shape, MapShape):
+        assert isinstance(value, dict), shape.name
+        return {k: _from_wire(v, shape.value) for k, v in value.items()}
     if shape.type_name == "blob":
         return base64.b64decode(value, validate=True)
     if shape.type_name == "timestamp":
@@ -266,14 +269,22 @@ def request_params(op: OperationModel, call: ops.Call[Any]) -> dict[str, Any]:
     for wire, value in _query_pairs(call.query):
         name = by_location[("querystring", wire)]
         kind = shape.members[name].type_name
+        if kind == "list":  # a list member repeats its query key
+            params.setdefault(name, []).append(value)
+            continue
         params[name] = (
             int(value) if kind == "integer" else {"true": True, "false": False}[value] if kind == "boolean" else value
         )
+    for name in shape.required_members:
+        member = shape.members[name]
+        if member.type_name == "list" and member.serialization.get("location") == "querystring" and name not in params:
+            params[name] = []  # an empty list has no pairs in a query string (botocore sends none either)
     payload = shape.serialization.get("payload")
     if call.body is not None:
-        assert payload, f"{op.name} has no payload but a body was built"
         document = json.loads(call.body, parse_float=Decimal)
-        if document != {} or payload in shape.required_members:
+        if not payload:  # the body is the input's other members
+            params.update({name: _from_wire(value, shape.members[name]) for name, value in document.items()})
+        elif document != {} or payload in shape.required_members:
             params[payload] = _from_wire(document, shape.members[payload])
     return params
 
@@ -295,6 +306,10 @@ def constraint_problems(value: Any, shape: Shape, path: str = "") -> list[str]:
             found.append(f"{path}: more than {meta['max']} items")
         for i, item in enumerate(value):
             found += constraint_problems(item, shape.member, f"{path}[{i}]")
+    elif isinstance(shape, MapShape):
+        for i, (key, item) in enumerate(value.items()):
+            found += constraint_problems(key, shape.key, f"{path}.keys[{i}]")
+            found += constraint_problems(item, shape.value, f"{path}.values[{i}]")
     elif shape.type_name == "string":
         if "max" in meta and len(value) > meta["max"]:
             found.append(f"{path}: longer than {meta['max']}")
@@ -440,6 +455,17 @@ OUTPUT_TYPES: dict[str, type] = {
     "ListImageSetVersions": m.ListImageSetVersionsOutput,
     "UpdateImageSetMetadata": m.UpdateImageSetMetadataOutput,
     "CopyImageSet": m.CopyImageSetOutput,
+    # Datastores, import jobs and tags (test_properties_resources.py).
+    "CreateDatastore": m.CreateDatastoreOutput,
+    "GetDatastore": m.GetDatastoreOutput,
+    "ListDatastores": m.ListDatastoresOutput,
+    "DeleteDatastore": m.DeleteDatastoreOutput,
+    "StartDICOMImportJob": m.StartDICOMImportJobOutput,
+    "GetDICOMImportJob": m.GetDICOMImportJobOutput,
+    "ListDICOMImportJobs": m.ListDICOMImportJobsOutput,
+    "TagResource": type(None),
+    "UntagResource": type(None),
+    "ListTagsForResource": m.ListTagsForResourceOutput,
 }
 
 leaves = st.one_of(
@@ -479,6 +505,8 @@ def shaped(shape: Shape, depth: int = 0) -> st.SearchStrategy[Any]:
         )
     if isinstance(shape, ListShape) and depth < 6:
         return mostly(st.lists(shaped(shape.member, depth + 1), max_size=2), leaves, odds=40)
+    if isinstance(shape, MapShape) and depth < 6:
+        return mostly(st.dictionaries(st.text(max_size=8), shaped(shape.value, depth + 1), max_size=2), leaves, odds=40)
     return mostly(_typed_leaf(shape), leaves, odds=40)
 
 

@@ -37,6 +37,18 @@ class Operation(enum.StrEnum):
     GET_IMAGE_SET = "GetImageSet"
     DELETE_IMAGE_SET = "DeleteImageSet"
 
+    # Datastores, import jobs and tags: no host prefix.
+    CREATE_DATASTORE = "CreateDatastore"
+    GET_DATASTORE = "GetDatastore"
+    LIST_DATASTORES = "ListDatastores"
+    DELETE_DATASTORE = "DeleteDatastore"
+    START_DICOM_IMPORT_JOB = "StartDICOMImportJob"
+    GET_DICOM_IMPORT_JOB = "GetDICOMImportJob"
+    LIST_DICOM_IMPORT_JOBS = "ListDICOMImportJobs"
+    TAG_RESOURCE = "TagResource"
+    UNTAG_RESOURCE = "UntagResource"
+    LIST_TAGS_FOR_RESOURCE = "ListTagsForResource"
+
 
 @attrs.frozen
 class Call(Generic[T]):
@@ -56,6 +68,9 @@ class Call(Generic[T]):
     method: str = "POST"
     #: The model's host prefix for the operation: ``runtime-`` for image sets, none for the rest.
     host_prefix: str = RUNTIME_PREFIX
+    #: For a write that is idempotent by token: the ``clientToken`` it carries. Every attempt of this call
+    #: sends the same token, so however often it is retried the service applies the write once.
+    idempotency_token: str | None = None
 
     def parse(self, status: int, headers: Mapping[str, str], content: bytes) -> T:
         """The typed output for a 2xx response; raises the typed error otherwise."""

@@ -11,6 +11,16 @@ plain string otherwise, so a value added to the service later does not break
 an installed SDK.
 """
 
+from .datastores import (
+    CreateDatastoreOutput,
+    DatastoreProperties,
+    DatastoreStatus,
+    DatastoreSummary,
+    DeleteDatastoreOutput,
+    GetDatastoreOutput,
+    ListDatastoresOutput,
+    LosslessStorageFormat,
+)
 from .image_sets import (
     CopyDestinationImageSet,
     CopyDestinationImageSetProperties,
@@ -40,6 +50,18 @@ from .image_sets import (
     StorageTier,
     UpdateImageSetMetadataOutput,
 )
+from .imports import (
+    DICOMImportJobProperties,
+    DICOMImportJobSummary,
+    DicomJsonMetadataImportConfiguration,
+    DicomMetadataMapping,
+    GetDICOMImportJobOutput,
+    ImportConfiguration,
+    JobStatus,
+    ListDICOMImportJobsOutput,
+    StartDICOMImportJobOutput,
+)
+from .tags import ListTagsForResourceOutput
 
 __all__ = [
     "CopyDestinationImageSet",
@@ -48,14 +70,31 @@ __all__ = [
     "CopyImageSetOutput",
     "CopySourceImageSetInformation",
     "CopySourceImageSetProperties",
+    "CreateDatastoreOutput",
+    "DICOMImportJobProperties",
+    "DICOMImportJobSummary",
     "DICOMStudyDateAndTime",
     "DICOMTags",
     "DICOMUpdates",
+    "DatastoreProperties",
+    "DatastoreStatus",
+    "DatastoreSummary",
+    "DeleteDatastoreOutput",
+    "DicomJsonMetadataImportConfiguration",
+    "DicomMetadataMapping",
+    "GetDICOMImportJobOutput",
+    "GetDatastoreOutput",
     "ImageSetProperties",
     "ImageSetState",
     "ImageSetWorkflowStatus",
     "ImageSetsMetadataSummary",
+    "ImportConfiguration",
+    "JobStatus",
+    "ListDICOMImportJobsOutput",
+    "ListDatastoresOutput",
     "ListImageSetVersionsOutput",
+    "ListTagsForResourceOutput",
+    "LosslessStorageFormat",
     "MetadataCopies",
     "MetadataUpdates",
     "Operator",
@@ -67,6 +106,7 @@ __all__ = [
     "Sort",
     "SortField",
     "SortOrder",
+    "StartDICOMImportJobOutput",
     "StorageTier",
     "UpdateImageSetMetadataOutput",
 ]

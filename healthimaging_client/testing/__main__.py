@@ -24,13 +24,22 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--image-sets", type=int, default=20, help="synthetic image sets to start with")
     serve.add_argument("--region", default="us-east-1", help="region clients must sign for")
     serve.add_argument("--state-delay", type=float, default=0.0, help="seconds an image set stays LOCKED")
+    serve.add_argument("--datastore-delay", type=float, default=0.0, help="seconds a datastore is CREATING/DELETING")
+    serve.add_argument(
+        "--import-delay", type=float, default=0.0, help="seconds an import job is SUBMITTED, then running"
+    )
     serve.add_argument(
         "--pixel-showcase", action="store_true", help="add an image set with a series per stored pixel format"
     )
     args = parser.parse_args(argv)
 
     emulator = LocalHealthImaging(
-        seed=args.seed, image_sets=args.image_sets, region_name=args.region, state_delay=args.state_delay
+        seed=args.seed,
+        image_sets=args.image_sets,
+        region_name=args.region,
+        state_delay=args.state_delay,
+        datastore_delay=args.datastore_delay,
+        import_delay=args.import_delay,
     )
     showcase = emulator.add_pixel_showcase() if args.pixel_showcase else None
     with emulator.serve(args.port, args.host) as endpoint_url:

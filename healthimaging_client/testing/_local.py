@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import random
 import time
 from collections.abc import Callable, Generator, Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,11 +16,14 @@ import httpx
 from .._async_client import AsyncClient
 from .._operations import Operation
 from .._sync_client import Client
+from .._wire import resource_rules
+from .._wire.validation import Problems
 from . import _documents as docs
+from ._datastores import Datastores
+from ._imports import ImportJobs, SyntheticInstance
 from ._pixels import FrameFormat
 from ._protocol import Fault, Protocol
 from ._server import make_server, serve_in_thread
-from ._store import Store
 from ._transport import EmulatorTransport
 
 #: Synthetic image sets are created at hourly steps from here, so their order is fixed for a seed.
@@ -34,7 +39,13 @@ class LocalHealthImaging:
     Everything is synthetic and deterministic for a ``seed``. Times come from
     ``clock`` (epoch seconds), so tests can expire a lock without sleeping:
     after an update or copy an image set stays LOCKED for ``state_delay``
-    seconds of that clock. For example::
+    seconds of that clock. The emulator starts with one ACTIVE datastore
+    (``datastore_id``); CreateDatastore adds more, which are CREATING for
+    ``datastore_delay`` seconds (and DELETING for as long when deleted). Import
+    jobs read the synthetic files staged with :meth:`add_dicom_files`, are
+    SUBMITTED for ``import_delay`` seconds and IN_PROGRESS for as long again,
+    then COMPLETED, with their output documents in :meth:`import_output`.
+    For example::
 
         local = LocalHealthImaging(seed=1, image_sets=20)
         local.throttle_next("SearchImageSets")  # the client's retry absorbs it
@@ -55,12 +66,25 @@ class LocalHealthImaging:
         region_name: str = "us-east-1",
         state_delay: float = 0.0,
         clock: Callable[[], float] = time.time,
+        datastore_delay: float = 0.0,
+        import_delay: float = 0.0,
     ) -> None:
         self._rng = random.Random(seed)
         self.region_name = region_name
         self.datastore_id = f"{self._rng.getrandbits(128):032x}"
-        self._store = Store(self.datastore_id, region_name, "123456789012", clock, self._rng, state_delay=state_delay)
-        self._protocol = Protocol(self._store, self.aws_access_key_id, self.aws_secret_access_key)
+        self._datastores = Datastores(
+            region_name, clock, self._rng, datastore_delay=datastore_delay, state_delay=state_delay
+        )
+        self._store = self._datastores.new_store(self.datastore_id)
+        self._datastores.add_active(self._store, "local-datastore")
+        self._imports = ImportJobs(self._datastores, self._rng, import_delay=import_delay)
+        self._protocol = Protocol(
+            self._store,
+            self.aws_access_key_id,
+            self.aws_secret_access_key,
+            datastores=self._datastores,
+            imports=self._imports,
+        )
         self.transport = EmulatorTransport(self._protocol)
         self._seeded = 0
         if image_sets:
@@ -113,6 +137,7 @@ class LocalHealthImaging:
         frame_format: FrameFormat | None = None,
         is_primary: bool = True,
         created_at: float | None = None,
+        datastore_id: str | None = None,
     ) -> str:
         """Add an image set with these DICOM values (UIDs left out are generated); returns its id.
 
@@ -120,12 +145,15 @@ class LocalHealthImaging:
         ``instances`` instances of ``frames`` image frames, stored as
         ``frame_format`` says (by default CT-like 12-bit HTJ2K of 256 or 512
         pixels square). Slices are placed along z, one ``SliceThickness`` apart.
+        It goes into the emulator's own datastore, or the ACTIVE one ``datastore_id`` names.
         """
         plans = [
             docs.SeriesPlan(values, instances, frames, frame_format or docs.default_format(self._rng))
             for values in (series or [{}])
         ]
-        return self._add(patient or {}, study or {}, plans, is_primary=is_primary, created_at=created_at)
+        return self._add(
+            patient or {}, study or {}, plans, is_primary=is_primary, created_at=created_at, datastore_id=datastore_id
+        )
 
     def add_pixel_showcase(self, *, patient: Mapping[str, Any] | None = None) -> str:
         """Add an image set with one series per stored format the SDK decodes; returns its id.
@@ -146,21 +174,23 @@ class LocalHealthImaging:
         *,
         is_primary: bool,
         created_at: float | None,
+        datastore_id: str | None = None,
     ) -> str:
         with self._protocol.lock:
-            image_set_id = self._store.new_id()
+            store = self._store if datastore_id is None else self._datastores.image_sets(datastore_id)
+            image_set_id = store.new_id()
             document, frames = docs.build_document(
                 self._rng,
-                datastore_id=self.datastore_id,
+                datastore_id=store.datastore_id,
                 image_set_id=image_set_id,
                 patient=patient,
                 study=study,
                 series=plans,
             )
             for frame_id, spec in frames.items():
-                self._store.frames.add(frame_id, spec)
-            stamp = self._store.now() if created_at is None else created_at
-            self._store.add(document, created_at=stamp, is_primary=is_primary)
+                store.frames.add(frame_id, spec)
+            stamp = store.now() if created_at is None else created_at
+            store.add(document, created_at=stamp, is_primary=is_primary)
             return image_set_id
 
     def seed_image_sets(self, count: int) -> list[str]:
@@ -182,7 +212,7 @@ class LocalHealthImaging:
 
     @state_delay.setter
     def state_delay(self, seconds: float) -> None:
-        self._store.state_delay = seconds
+        self._datastores.set_state_delay(seconds)
 
     def fail_next(
         self,
@@ -209,3 +239,43 @@ class LocalHealthImaging:
         """Wait ``seconds`` (real time) before answering calls of ``operation`` (None: of all); 0 stops."""
         with self._protocol.lock:
             self._protocol.delays[operation] = seconds
+
+    # --- datastores and imports --------------------------------------------------------
+
+    def add_dicom_files(self, s3_uri: str, files: Sequence[SyntheticInstance]) -> list[str]:
+        """Stage synthetic DICOM files under ``s3_uri`` for import jobs to find; returns their S3 URIs.
+
+        Files staged in one call without UIDs form one series of one study.
+        """
+        p = Problems("add_dicom_files")
+        resource_rules.S3_URI.check(p, "s3_uri", s3_uri)
+        for i, file in enumerate(files):
+            if not isinstance(file, SyntheticInstance):  # pyright: ignore[reportUnnecessaryIsInstance]
+                p.add(f"files[{i}]", f"expected SyntheticInstance, got {type(file).__name__}")
+        p.raise_if_any()
+        with self._protocol.lock:
+            return self._imports.stage(s3_uri, files)
+
+    def import_output(self, job_id: str) -> dict[str, bytes]:
+        """What a finished import job wrote under its output S3 URI: each object's S3 URI and bytes."""
+        with self._protocol.lock:
+            self._datastores.settle()
+            self._imports.settle()
+            job = self._imports.jobs.get(job_id)
+            if job is None:
+                raise ValueError("no import job has this id")
+            return dict(job.outputs)
+
+    def download_import_output(self, job_id: str, directory: str | os.PathLike[str]) -> Path:
+        """Write a finished job's output under ``directory``, as ``aws s3 cp --recursive`` of its output
+        S3 URI would; returns the job's folder (``<datastoreId>-DicomImport-<jobId>``)."""
+        objects = self.import_output(job_id)
+        if not objects:
+            raise ValueError("the import job has not finished")
+        job = self._imports.jobs[job_id]
+        output_prefix = job.output_s3_uri if job.output_s3_uri.endswith("/") else job.output_s3_uri + "/"
+        for uri, content in objects.items():
+            target = Path(directory, uri.removeprefix(output_prefix))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        return Path(directory, f"{job.datastore_id}-DicomImport-{job_id}")

@@ -39,3 +39,14 @@ def wrong_metadata(client: hic.Client, datastore_id: str, image_set_id: str) -> 
     hic.DICOMUpdatesBuilder().set_patient(PatientName="A").build().encode()  # expect-error
     client.copy_image_set(datastore_id, "x", source_latest_version_id=1, copiable_attributes=4)  # expect-error
     client.wait_for_image_set(datastore_id, image_set_id, timeout="soon")  # expect-error
+
+
+def wrong_datastores(client: hic.Client, datastore_id: str) -> None:
+    client.create_datastore("name")  # expect-error
+    client.create_datastore(lossless_storage_format=3)  # expect-error
+    client.tag_resource("arn", {"k": "v"})  # expect-error
+    client.untag_resource("arn", tag_keys=["k"]).keys()  # expect-error
+    status = client.wait_for_dicom_import_job(datastore_id, "j").datastore_status  # expect-error
+    del status
+    client.get_datastore(datastore_id).datastore_properties.kms_key_arn.startswith("arn")  # expect-error
+    hic.DicomMetadataMapping(metadata_file_path="m.json")  # expect-error
