@@ -17,14 +17,17 @@ import httpx
 from . import errors
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+#: httpx's own default pool, for both clients: 100 connections, 20 kept alive between calls.
+#: (``httpx.Limits()`` with no arguments means no limit at all, so it is spelled out.)
+DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
 
 def default_sync_http(timeout: httpx.Timeout, limits: httpx.Limits | None) -> httpx.Client:
-    return httpx.Client(timeout=timeout, limits=limits or httpx.Limits())
+    return httpx.Client(timeout=timeout, limits=limits or DEFAULT_LIMITS)
 
 
 def default_async_http(timeout: httpx.Timeout, limits: httpx.Limits | None) -> httpx.AsyncClient:
-    limits = limits or httpx.Limits()
+    limits = limits or DEFAULT_LIMITS
     if _environment_proxies():
         return httpx.AsyncClient(timeout=timeout, limits=limits)
     from httpx_aiohttp import AiohttpTransport  # the aiohttp session is made on the first request, in the loop
@@ -51,6 +54,8 @@ def transport_error(operation: str, exc: Exception) -> errors.HealthImagingError
         kind, name = _aiohttp_kind(cause), type(cause).__name__
     else:
         kind, name = _httpx_kind(exc), type(exc).__name__
+    if kind == "unsent-timeout":
+        return errors.TimeoutError(f"timed out ({name})", operation=operation, request_sent=False)
     if kind == "timeout":
         return errors.TimeoutError(f"timed out ({name})", operation=operation)
     if kind == "connect":
@@ -61,6 +66,8 @@ def transport_error(operation: str, exc: Exception) -> errors.HealthImagingError
 
 
 def _httpx_kind(exc: Exception) -> str:
+    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+        return "unsent-timeout"  # no connection was had: nothing was sent
     if isinstance(exc, httpx.TimeoutException):
         return "timeout"
     if isinstance(exc, httpx.ConnectError):
@@ -73,6 +80,8 @@ def _httpx_kind(exc: Exception) -> str:
 def _aiohttp_kind(cause: BaseException) -> str:
     import aiohttp  # loaded already: the cause came from it
 
+    if isinstance(cause, aiohttp.ConnectionTimeoutError):
+        return "unsent-timeout"
     if isinstance(cause, builtins.TimeoutError):  # aiohttp's own timeouts derive from it
         return "timeout"
     if isinstance(cause, aiohttp.ClientConnectorError):
