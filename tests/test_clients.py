@@ -43,7 +43,10 @@ def test_both_clients_have_the_same_methods_and_signatures() -> None:
 
 
 #: The only parameters a method may take by position: what names the resource (and where a download goes).
-POSITIONAL = {"datastore_id", "image_set_id", "source_image_set_id", "path", "image_set_ids", "job_id", "resource_arn"}
+POSITIONAL = {
+    *("datastore_id", "image_set_id", "source_image_set_id", "path", "image_set_ids", "job_id", "resource_arn"),
+    *("image_frame_id", "frames", "series"),  # which pixel data
+}
 
 
 @pytest.mark.parametrize("cls", [hic.Client, hic.AsyncClient])
