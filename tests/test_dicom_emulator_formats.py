@@ -3,8 +3,9 @@
 The emulator's documents are complete instances of their object type (``testing/_objects``),
 so what the validator would say about a file is about the export, not about thin test data:
 each transfer syntax the emulator stores, in each kind of object it makes (CT, MR, secondary
-capture; 8 and 16 bits, signed, colour; single and multi-frame), in the stored encoding and
-transcoded to explicit VR little endian. HTJ2K files are checked as JPEG 2000 (``tests/dciodvfy.py``).
+capture; 8 and 16 bits, signed, colour; single and multi-frame), plus the pixel showcase and a
+seeded image set, exported with ``export_image_set`` in the stored encoding and transcoded to
+explicit VR little endian. HTJ2K files are checked as JPEG 2000 (``tests/dciodvfy.py``).
 """
 
 from __future__ import annotations
@@ -17,10 +18,7 @@ import pytest
 pytest.importorskip("pydicom")
 pytest.importorskip("imagecodecs")
 
-from healthimaging_client.dicom import to_dataset, transcode_frame, write_part10
-from healthimaging_client.metadata import ImageSetMetadata, Instance
-from healthimaging_client.testing import LocalHealthImaging
-from healthimaging_client.testing._pixels import FrameFormat
+from healthimaging_client.testing import FrameFormat, LocalHealthImaging
 
 from . import dciodvfy
 
@@ -49,8 +47,12 @@ KINDS: dict[str, tuple[str, dict[str, Any], int]] = {
 }
 
 
-def _instances() -> list[tuple[str, LocalHealthImaging, ImageSetMetadata, Instance]]:
-    """One instance of every kind in every syntax, the showcase's, and a seeded image set's: (id, ...)."""
+NAMES = ["showcase", "seeded", *(f"{syntax}-{kind}" for syntax in SYNTAXES for kind in KINDS)]
+
+
+@pytest.fixture(scope="module")
+def emulator() -> tuple[LocalHealthImaging, dict[str, str]]:
+    """One image set per kind and syntax, the showcase, and a seeded one: name -> image set id."""
     local = LocalHealthImaging(seed=17)
     ids = {"showcase": local.add_pixel_showcase(), "seeded": local.seed_image_sets(1)[0]}
     for syntax_name, syntax in SYNTAXES.items():
@@ -60,48 +62,31 @@ def _instances() -> list[tuple[str, LocalHealthImaging, ImageSetMetadata, Instan
                 frame_format=FrameFormat(syntax, 20, 24, **arguments),
                 frames=frames,
             )
-    found: list[tuple[str, LocalHealthImaging, ImageSetMetadata, Instance]] = []
+    return local, ids
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["stored", "transcoded"])
+def exported(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    emulator: tuple[LocalHealthImaging, dict[str, str]],
+) -> dict[str, list[Path]]:
+    """Every image set exported with ``export_image_set``: name -> its files."""
+    local, ids = emulator
+    directory = tmp_path_factory.mktemp("exported")
     with local.client() as client:
         for name, image_set_id in ids.items():
-            metadata = client.get_image_set_metadata(local.datastore_id, image_set_id)
-            for series in metadata.study.series.values():
-                description = series.dicom.get("SeriesDescription") or "series"
-                label = name if name not in ("showcase", "seeded") else f"{name}-{description}".lower()
-                found.append((label.replace(" ", "-"), local, metadata, next(iter(series.instances.values()))))
-    return found
+            client.export_image_set(
+                local.datastore_id, image_set_id, directory / name, transcode=request.param, fsync=False
+            )
+    return {name: sorted((directory / name).rglob("*.dcm")) for name in ids}
 
 
-INSTANCES = _instances()
-
-
-def _codestream(local: LocalHealthImaging, frame_id: str) -> bytes:
-    """What GetImageFrame answers with (read from the emulator's frame store)."""
-    return local._store.frames.codestream(frame_id)[0]  # pyright: ignore[reportPrivateUsage]
-
-
-def export(
-    tmp_path: Path, local: LocalHealthImaging, metadata: ImageSetMetadata, instance: Instance, *, transcode: bool
-) -> Path:
-    frames = [_codestream(local, frame.id) for frame in instance.image_frames]
-    if transcode:
-        frames = [
-            transcode_frame(data, instance, frame) for data, frame in zip(frames, instance.image_frames, strict=True)
-        ]
-    dataset = to_dataset(metadata, instance, transcode=transcode)
-    return write_part10(tmp_path / f"{instance.sop_instance_uid}.dcm", dataset, frames)
-
-
-@pytest.mark.parametrize("transcode", [False, True], ids=["stored", "transcoded"])
-@pytest.mark.parametrize(("name", "local", "metadata", "instance"), INSTANCES, ids=[case[0] for case in INSTANCES])
-def test_dciodvfy_finds_no_error(
-    tmp_path: Path,
-    name: str,
-    local: LocalHealthImaging,
-    metadata: ImageSetMetadata,
-    instance: Instance,
-    transcode: bool,
-) -> None:
-    assert dciodvfy.errors(export(tmp_path, local, metadata, instance, transcode=transcode)) == []
+@pytest.mark.parametrize("name", NAMES)
+def test_dciodvfy_finds_no_error(exported: dict[str, list[Path]], name: str) -> None:
+    assert exported[name]
+    for path in exported[name]:
+        assert dciodvfy.errors(path) == [], path.name
 
 
 @pytest.mark.xfail(
@@ -115,5 +100,5 @@ def test_signed_multi_frame_is_the_one_format_left_out(tmp_path: Path) -> None:
         series=[{"Modality": "CT"}], frame_format=FrameFormat(SYNTAXES["htj2k-rpcl"], 20, 24, signed=True), frames=3
     )
     with local.client() as client:
-        metadata = client.get_image_set_metadata(local.datastore_id, image_set_id)
-    assert dciodvfy.errors(export(tmp_path, local, metadata, next(metadata.iter_instances()), transcode=False)) == []
+        client.export_image_set(local.datastore_id, image_set_id, tmp_path, fsync=False)
+    assert [dciodvfy.errors(path) for path in tmp_path.rglob("*.dcm")] == [[]]

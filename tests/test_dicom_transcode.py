@@ -10,6 +10,7 @@ pylibjpeg's OpenJPEG for the codestreams) reads each file back to the SDK's own 
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -137,17 +138,24 @@ def test_grayscale_and_uncompressed_frames_are_not_inspected(tmp_path: Path) -> 
 # --- transcoding: decoded, verified, native ----------------------------------------------------------
 
 
+class Showcase:
+    """The emulator's pixel showcase, its metadata, and its frames as GetImageFrame serves them."""
+
+    def __init__(self) -> None:
+        self.local = LocalHealthImaging(seed=11)
+        self.image_set_id = self.local.add_pixel_showcase()
+        self.client = self.local.client()
+        self.metadata = self.client.get_image_set_metadata(self.local.datastore_id, self.image_set_id)
+
+    def codestream(self, frame_id: str) -> bytes:
+        return self.client.get_image_frame(self.local.datastore_id, self.image_set_id, frame_id).data
+
+
 @pytest.fixture(scope="module")
-def showcase() -> tuple[LocalHealthImaging, ImageSetMetadata]:
-    local = LocalHealthImaging(seed=11)
-    image_set_id = local.add_pixel_showcase()
-    with local.client() as client:
-        return local, client.get_image_set_metadata(local.datastore_id, image_set_id)
-
-
-def _codestream(local: LocalHealthImaging, frame_id: str) -> bytes:
-    """What GetImageFrame answers with (read from the emulator's frame store)."""
-    return local._store.frames.codestream(frame_id)[0]  # pyright: ignore[reportPrivateUsage]
+def showcase() -> Iterator[Showcase]:
+    made = Showcase()
+    yield made
+    made.client.close()
 
 
 SHOWCASE = [
@@ -164,12 +172,12 @@ SHOWCASE = [
 @pytest.mark.parametrize("description", SHOWCASE)
 @pytest.mark.parametrize("transcode", [False, True], ids=["stored", "transcoded"])
 def test_every_showcase_format_reads_back_to_the_sdks_decoded_frames(
-    tmp_path: Path, showcase: tuple[LocalHealthImaging, ImageSetMetadata], description: str, transcode: bool
+    tmp_path: Path, showcase: Showcase, description: str, transcode: bool
 ) -> None:
-    local, metadata = showcase
+    metadata = showcase.metadata
     series = next(s for s in metadata.study.series.values() if s.dicom.get("SeriesDescription") == description)
     instance = next(iter(series.instances.values()))
-    codestreams = [_codestream(local, frame.id) for frame in instance.image_frames]
+    codestreams = [showcase.codestream(frame.id) for frame in instance.image_frames]
     expected = np.stack([decode_frame(c, instance, f) for c, f in zip(codestreams, instance.image_frames, strict=True)])
     frames = (
         [transcode_frame(c, instance, f) for c, f in zip(codestreams, instance.image_frames, strict=True)]
@@ -193,25 +201,25 @@ def test_every_showcase_format_reads_back_to_the_sdks_decoded_frames(
         assert read.file_meta.TransferSyntaxUID == instance.transfer_syntax_uid
 
 
-def test_transcoded_frames_are_the_stored_values(showcase: tuple[LocalHealthImaging, ImageSetMetadata]) -> None:
+def test_transcoded_frames_are_the_stored_values(showcase: Showcase) -> None:
     """Little-endian, interleaved, bits above HighBit cleared or carrying the sign: decode_frame's values."""
-    local, metadata = showcase
+    metadata = showcase.metadata
     for instance in metadata.iter_instances():
         for frame in instance.image_frames:
-            pixels = decode_frame(_codestream(local, frame.id), instance, frame)
-            native = transcode_frame(_codestream(local, frame.id), instance, frame)
+            pixels = decode_frame(showcase.codestream(frame.id), instance, frame)
+            native = transcode_frame(showcase.codestream(frame.id), instance, frame)
             assert native == pixels.astype(pixels.dtype.newbyteorder("<")).tobytes()
             assert frame.pixel_data_checksums[-1].checksum == frame_crc32(pixels)
 
 
-def test_transcoding_verifies_each_frames_checksum(showcase: tuple[LocalHealthImaging, ImageSetMetadata]) -> None:
-    local, metadata = showcase
+def test_transcoding_verifies_each_frames_checksum(showcase: Showcase) -> None:
+    metadata = showcase.metadata
     document = metadata.to_dict()
     instance = next(metadata.iter_instances())
     entry = document["Study"]["Series"][instance.series_instance_uid]["Instances"][instance.sop_instance_uid]
     entry["ImageFrames"][0]["PixelDataChecksumFromBaseToFullResolution"][-1]["Checksum"] ^= 1
     broken = ImageSetMetadata(document).study.series[instance.series_instance_uid].instances[instance.sop_instance_uid]
-    codestream = _codestream(local, instance.image_frames[0].id)
+    codestream = showcase.codestream(instance.image_frames[0].id)
     with pytest.raises(ChecksumMismatchError):
         transcode_frame(codestream, broken, broken.image_frames[0])
     assert transcode_frame(codestream, broken, broken.image_frames[0], verify=False)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import assert_type, reveal_type
 
 from pydicom import Dataset
 
-from healthimaging_client import Client
+from healthimaging_client import AsyncClient, Client, ExportProgress, ExportSummary
 from healthimaging_client.dicom import (
     DICOMExportError,
     ExtraNotInstalledError,
@@ -59,6 +59,24 @@ def transcoded(client: Client, datastore_id: str, image_set_id: str, codestreams
     return write_part10(path, dataset, native)
 
 
+def export_series(client: Client, datastore_id: str, image_set_id: str, series_uid: str, directory: Path) -> int:
+    done: list[int] = []
+
+    def show(report: ExportProgress) -> None:
+        assert_type(report.path, Path)
+        done.append(report.files_done)
+
+    summary = client.export_image_set(datastore_id, image_set_id, directory, series=series_uid, progress=show)
+    reveal_type(summary)  # revealed: ExportSummary
+    return summary.files_written + summary.bytes_written
+
+
+async def export_async(client: AsyncClient, datastore_id: str, image_set_id: str) -> ExportSummary:
+    return await client.export_image_set(
+        datastore_id, image_set_id, "out", series=["2.25.1", "2.25.2"], concurrency=8, transcode=True, fsync=False
+    )
+
+
 def errors(directory: Path, dataset: Dataset) -> None:
     try:
         instance_path(directory, dataset)
@@ -73,3 +91,8 @@ def wrong(metadata_id: str, frames: list[str]) -> None:
     to_dataset(metadata_id, metadata_id)  # expect-error
     write_part10("f.dcm", Dataset(), frames)  # expect-error
     transcode_frame(frames[0], metadata_id, metadata_id)  # expect-error
+
+
+def wrong_export(client: Client, progress: Callable[[int], None]) -> None:
+    client.export_image_set("ds", "is", "out", progress=progress)  # expect-error
+    client.export_image_set("ds", "is", "out", concurrency="8")  # expect-error
