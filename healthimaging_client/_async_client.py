@@ -446,10 +446,10 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         caller's thread (the event loop, with ``AsyncClient``); keep it quick.
 
         Returns an :class:`ExportSummary`. The first failure stops the export: a
-        service error, :class:`DICOMExportError` (metadata that cannot make a valid
-        file, found before any frame is fetched), a pixel error when transcoding, or
-        an ``OSError`` naming ``directory``; the file in progress is removed and the
-        finished ones stay. Needs the ``dicom`` extra.
+        service error, :class:`DICOMExportError` (an instance whose metadata cannot
+        make a valid file), a pixel error when transcoding, or an ``OSError`` naming
+        ``directory``; the file in progress is removed and the finished ones stay.
+        Needs the ``dicom`` extra.
         """
         ops.get_image_set_metadata(datastore_id, image_set_id)  # checks the ids before anything is sent
         root, chosen = check_export(

@@ -341,13 +341,14 @@ def _assert_no_patient_data(error: BaseException, secrets: list[str]) -> None:
         assert not any(secret in text for text in shown), secret
 
 
-def test_metadata_that_cannot_make_a_file_stops_the_export_before_any_frame(
+def test_metadata_that_cannot_make_a_file_stops_the_export_at_that_instance(
     px: Pixels, local: LocalHealthImaging, tmp_path: Path
 ) -> None:
     image_set_id = _broken(px, local)
-    with pytest.raises(hic.DICOMExportError, match="InstanceNumber is an IS") as caught:
-        export(px, image_set_id, tmp_path)
-    assert px.transport.seen["getImageFrame"] == 0 and files(tmp_path) == []
+    with pytest.raises(hic.DICOMExportError, match=r"instance 3 of 3 .* InstanceNumber is an IS") as caught:
+        export(px, image_set_id, tmp_path, concurrency=1)
+    kept = files(tmp_path)
+    assert len(kept) == 2 and all(hic.dicom.is_complete(path) for path in kept)
     _assert_no_patient_data(caught.value, [CANARY, *_uids(px, image_set_id)])
 
 

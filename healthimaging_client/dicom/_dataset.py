@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, cast
 
+from pydicom import config
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filewriter import correct_ambiguous_vr
@@ -226,12 +227,17 @@ def _use_utf8(dataset: Dataset) -> None:
 
 def _file_meta(dataset: Dataset, transfer_syntax: str) -> FileMetaDataset:
     meta = FileMetaDataset()
-    meta.FileMetaInformationVersion = b"\x00\x01"
-    meta.MediaStorageSOPClassUID = dataset.SOPClassUID
-    meta.MediaStorageSOPInstanceUID = dataset.SOPInstanceUID
-    meta.TransferSyntaxUID = UID(transfer_syntax)
-    meta.ImplementationClassUID = UID(IMPLEMENTATION_CLASS_UID)
-    meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
+    values = (
+        (0x00020001, "OB", b"\x00\x01"),  # FileMetaInformationVersion
+        (0x00020002, "UI", dataset.SOPClassUID),  # MediaStorageSOPClassUID
+        (0x00020003, "UI", dataset.SOPInstanceUID),  # MediaStorageSOPInstanceUID
+        (0x00020010, "UI", UID(transfer_syntax)),  # TransferSyntaxUID
+        (0x00020012, "UI", UID(IMPLEMENTATION_CLASS_UID)),  # ImplementationClassUID
+        (0x00020013, "SH", IMPLEMENTATION_VERSION_NAME),  # ImplementationVersionName
+    )
+    # Unvalidated as the dataset's own elements are: pydicom's checks would only warn, and cost a regex each.
+    for tag, vr, value in values:
+        meta[tag] = DataElement(tag, vr, value, validation_mode=config.IGNORE)
     return meta
 
 

@@ -3,12 +3,13 @@
 No network here: the client method fetches, and calls these through the backend's
 ``run_blocking`` (a worker thread for ``AsyncClient``), one call at a time::
 
-    plan_export(metadata, directory, ...)     each instance's path (its dataset made to check it); complete ones skipped
+    plan_export(metadata, directory, ...)     each instance's path, from the tree's UIDs; complete files skipped
     ExportFiles.write(job, frame)             the job's file opened at its first frame, committed after its last
     ExportFiles.abort()                       the .part file of an instance left unfinished removed
 
 Only the file being written is open, and only its dataset and the frame being written
-are held here: a plan of thousands of instances holds their paths, not their datasets.
+are held here: a dataset is made when its file is begun, so a plan of thousands of
+instances holds their paths, not their datasets.
 
 The client runs each of them through :func:`shielded`: a failure comes out without the
 frames below it, whose locals hold datasets and paths (patient data, and UIDs the service
@@ -30,7 +31,7 @@ from .._export import ExportProgress, ExportSummary
 from ..errors import HealthImagingError
 from ..metadata import ImageFrame, ImageSetMetadata, Instance
 from ._dataset import to_dataset
-from ._layout import instance_path, is_complete
+from ._layout import is_complete, path_of
 from ._writer import Part10Writer
 
 __all__ = ["ExportFiles", "ExportPlan", "FrameJob", "PendingFile", "plan_export", "shielded"]
@@ -70,7 +71,7 @@ class ExportPlan:
     skipped: list[Path] = attrs.field(repr=False)
 
     def dataset(self, pending: PendingFile) -> Dataset:
-        """The instance's dataset, made again when its file is written (the plan keeps only its path)."""
+        """The instance's dataset, made when its file is begun (the plan keeps only its path)."""
         return to_dataset(self.metadata, pending.instance, transcode=self.transcode)
 
     def jobs(self) -> Iterator[FrameJob]:
@@ -88,8 +89,9 @@ def plan_export(
 ) -> ExportPlan | str:
     """Each chosen instance's path, with complete files set aside; or what is wrong with ``series``.
 
-    Every dataset is made here (and dropped), before any frame is fetched, so metadata that
-    cannot make a file stops the export before it downloads anything.
+    The path comes from the UIDs the tree keys the instance by (``instance_path``'s layout);
+    its dataset is made only when its file is begun, so metadata that cannot make a file stops
+    the export at that instance, the files before it written.
     """
     if series is not None:
         unknown = series - set(metadata.study.series)
@@ -97,10 +99,11 @@ def plan_export(
             return f"series: {len(unknown)} of the SeriesInstanceUIDs given are not in the image set"
     pending: list[PendingFile] = []
     skipped: list[Path] = []
+    study = metadata.study.study_instance_uid
     for instance in metadata.iter_instances():
         if series is not None and instance.series_instance_uid not in series:
             continue
-        path = instance_path(directory, to_dataset(metadata, instance, transcode=transcode))
+        path = path_of(directory, study, instance.series_instance_uid, instance.sop_instance_uid)
         if is_complete(path):
             skipped.append(path)
         else:

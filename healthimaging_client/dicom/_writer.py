@@ -184,6 +184,8 @@ def _prepare(dataset: Dataset) -> tuple[PixelDataEncoder | None, bytes] | str:
         encoder = PixelDataEncoder(pixel_encoding(dataset, str(transfer_syntax)), count) if count else None
     except DICOMExportError as problem:
         return str(problem)
+    if max(map(int, dataset.keys()), default=0) < PIXEL_DATA_TAG:  # most images: nothing follows Pixel Data
+        return encoder, b""
     tail = DicomBytesIO()
     _write_elements(tail, _chosen(dataset, lambda tag: tag > PIXEL_DATA_TAG), dataset)
     return encoder, tail.getvalue()
@@ -194,16 +196,18 @@ def _head(dataset: Dataset, photometric: str | None) -> bytes:
     head = DicomBytesIO()
     head.write(_PREAMBLE + b"DICM")
     write_file_meta_info(head, FileMetaDataset(dataset.file_meta), enforce_standard=True)
-    chosen = _chosen(dataset, lambda tag: tag < PIXEL_DATA_TAG)
+    before = dataset
+    if photometric is not None or max(map(int, dataset.keys()), default=0) > PIXEL_DATA_TAG:
+        before = _chosen(dataset, lambda tag: tag < PIXEL_DATA_TAG)
     if photometric is not None:  # a new element in this copy only: the caller's dataset is left alone
-        chosen[_PHOTOMETRIC_TAG] = DataElement(_PHOTOMETRIC_TAG, "CS", photometric)
-    _write_elements(head, chosen, dataset)
+        before[_PHOTOMETRIC_TAG] = DataElement(_PHOTOMETRIC_TAG, "CS", photometric)
+    _write_elements(head, before, dataset)
     return head.getvalue()
 
 
 def _chosen(dataset: Dataset, chosen: Callable[[int], bool]) -> Dataset:
     """A new dataset holding the chosen top-level elements of ``dataset`` (the same element objects)."""
-    return Dataset({element.tag: element for element in dataset if chosen(element.tag)})
+    return Dataset({tag: element for tag, element in dataset.items() if chosen(tag)})
 
 
 def _write_elements(buffer: DicomBytesIO, elements: Dataset, dataset: Dataset) -> None:
