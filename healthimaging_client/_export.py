@@ -18,7 +18,7 @@ An export runs like this::
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import cast
 
@@ -66,10 +66,6 @@ class ExportProgress:
     @property
     def files_done(self) -> int:
         return self.files_written + self.files_skipped
-
-
-#: What ``export_image_set`` takes as ``progress``.
-ProgressCallback = Callable[[ExportProgress], object]
 
 
 def check_export(
