@@ -1,7 +1,8 @@
 """The image-set export benchmark's parts: the emulator's server process, and each case, run in a fresh process.
 
-``python -m benchmarks._export_cases serve --instances 200`` serves one image set of that many
-512x512 12-bit HTJ2K instances (one series, synthetic) and prints its endpoint and ids;
+``python -m benchmarks._export_cases serve --instances 200 [--latency 0.02]`` serves one image set
+of that many 512x512 12-bit HTJ2K instances (one series, synthetic), each GetImageFrame answered
+after ``--latency`` seconds, and prints its endpoint and ids;
 ``python -m benchmarks._export_cases case NAME ...`` runs one export case against it and prints
 its figures as JSON: wall seconds, the process's CPU seconds, and its peak resident memory above
 what it held before the case began (imports and the client made; nothing fetched).
@@ -38,7 +39,7 @@ CASES = {
 # --- the server ---------------------------------------------------------------------------
 
 
-def serve(instances: int) -> None:
+def serve(instances: int, latency: float) -> None:
     from healthimaging_client.testing import FrameFormat, LocalHealthImaging
 
     local = LocalHealthImaging(seed=2024)
@@ -51,6 +52,7 @@ def serve(instances: int) -> None:
         metadata = client.get_image_set_metadata(local.datastore_id, image_set_id)
         for frame in metadata.iter_frames():  # the emulator encodes a frame on first request: do it now
             client.get_image_frame(local.datastore_id, image_set_id, frame.id)
+        local.delay_responses(latency, operation="GetImageFrame")  # a region's round trip, when asked for
         print(
             json.dumps(
                 {**local.client_config(endpoint), "datastore_id": local.datastore_id, "image_set_id": image_set_id}
@@ -245,13 +247,14 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     serving = commands.add_parser("serve")
     serving.add_argument("--instances", type=int, default=200)
+    serving.add_argument("--latency", type=float, default=0.0)
     running = commands.add_parser("case")
     running.add_argument("name", choices=[*CASES, "profile"])
     running.add_argument("--config", required=True)
     running.add_argument("--directory", required=True)
     args = parser.parse_args()
     if args.command == "serve":
-        serve(args.instances)
+        serve(args.instances, args.latency)
         return
     config = json.loads(args.config)
     directory = Path(args.directory)

@@ -1,6 +1,6 @@
 """DICOM export: an image set to files, against boto3 + pydicom; and the Part 10 writer on its own.
 
-``python -m benchmarks.bench_dicom_export [--instances 200] [--reps 5]``
+``python -m benchmarks.bench_dicom_export [--instances 200] [--reps 5] [--latency 0.02]``
 
 **Exporting an image set** (the default). The emulator serves one series of ``--instances``
 512x512 12-bit HTJ2K instances (synthetic) from its loopback server, in its own process, its
@@ -15,7 +15,10 @@ and quartiles over repetitions of files per second, of the ratio to the boto3 lo
 same repetition, of the client process's CPU per file, of the server's CPU share, and the
 client process's peak memory above its memory before the case. A last, separate run profiles
 ``Client`` (every thread, CPU time) to say where the client's CPU goes. The machine's load
-(``uptime``) is printed before and after.
+(``uptime``) is printed before and after. ``--latency`` makes the server answer each
+GetImageFrame that many seconds late, as a region's round trip does (then only ``Client``,
+``AsyncClient`` and the loop are run): loopback answers at once, so it measures CPU; a real
+service answers in tens of milliseconds, which is what concurrency is for.
 
 **The writer** (``--writer [--frames 800]``, phase 1). One synthetic multi-frame instance (no
 patient data) of ``--frames`` 512x512 16-bit frames, each a real HTJ2K codestream (a handful of
@@ -152,11 +155,12 @@ def main() -> None:
     parser.add_argument("--instances", type=int, default=200)
     parser.add_argument("--frames", type=int, default=800)
     parser.add_argument("--reps", type=int)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before each GetImageFrame is answered")
     parser.add_argument("--case", help=argparse.SUPPRESS)
     parser.add_argument("--directory", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not args.writer:
-        _export_main(args.instances, args.reps or 5)
+        _export_main(args.instances, args.reps or 5, args.latency)
     elif args.case:
         print(json.dumps(_case(args.case, args.frames, args.directory)))
     else:
@@ -191,8 +195,9 @@ def _writer_main(frames: int, reps: int) -> None:
 class _Server:
     """The emulator serving the benchmark's image set, in its own process; reports its CPU time."""
 
-    def __init__(self, instances: int) -> None:
+    def __init__(self, instances: int, latency: float) -> None:
         command = [sys.executable, "-m", "benchmarks._export_cases", "serve", "--instances", str(instances)]
+        command += ["--latency", str(latency)]
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         assert self.process.stdout is not None
         self.config = json.loads(self.process.stdout.readline())
@@ -229,16 +234,17 @@ def _uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
 
 
-def _export_main(instances: int, reps: int) -> None:
+def _export_main(instances: int, reps: int, latency: float) -> None:
     from ._export_cases import CASES
 
+    cases = list(CASES) if not latency else ["ours, Client", "ours, AsyncClient", "boto3 + pydicom loop"]
     print(f"machine load before: {_uptime()}")
-    server = _Server(instances)
+    server = _Server(instances, latency)
     try:
         _run_case(server, "ours, Client")  # warm: the server's threads, the page cache
-        results: dict[str, list[dict[str, float]]] = {case: [] for case in CASES}
+        results: dict[str, list[dict[str, float]]] = {case: [] for case in cases}
         for rep in range(reps):
-            order = list(CASES) if rep % 2 == 0 else list(reversed(CASES))
+            order = cases if rep % 2 == 0 else cases[::-1]
             for case in order:
                 results[case].append(_run_case(server, case))
         with tempfile.TemporaryDirectory(dir=os.environ.get("BENCH_TMP")) as directory:
@@ -248,7 +254,9 @@ def _export_main(instances: int, reps: int) -> None:
     finally:
         server.close()
     print(f"machine load after:  {_uptime()}")
-    print(f"{instances} instances of 512x512 12-bit HTJ2K, one series, {reps} paired repetitions; median [q1, q3]")
+    delay = f", GetImageFrame answered {latency * 1000:.0f} ms late" if latency else ""
+    print(f"{instances} instances of 512x512 12-bit HTJ2K, one series{delay}, {reps} paired repetitions")
+    print("median [q1, q3]")
     print()
     peer = results["boto3 + pydicom loop"]
     print("| case | files/s | x boto3 loop (paired) | client CPU ms/file | server CPU share | peak memory MiB |")
