@@ -391,3 +391,29 @@ def test_both_clients_write_the_same_bytes(local: LocalHealthImaging, tmp_path: 
     sync, async_ = files(tmp_path / "sync"), files(tmp_path / "async")
     assert [p.relative_to(tmp_path / "sync") for p in sync] == [p.relative_to(tmp_path / "async") for p in async_]
     assert all(a.read_bytes() == b.read_bytes() for a, b in zip(sync, async_, strict=True))
+
+
+def test_an_instance_without_frames_is_exported_without_pixel_data(tmp_path: Path) -> None:
+    """The file side alone (the emulator makes images only): a report among images, written in document order."""
+    from healthimaging_client.dicom import _files
+
+    document, examples = docs.image_set()
+    report = examples[3]
+    entry = document["Study"]["Series"][report.series_uid]["Instances"][report.sop_uid]
+    entry["DICOM"] = {
+        "SOPClassUID": "1.2.840.10008.5.1.4.1.1.88.11",  # Basic Text SR
+        "SOPInstanceUID": report.sop_uid,
+        "ValueType": "CONTAINER",
+        "ContentSequence": [{"RelationshipType": "CONTAINS", "ValueType": "TEXT", "TextValue": "synthetic"}],
+    }
+    entry["ImageFrames"] = []
+    metadata = hic.ImageSetMetadata(document)
+    plan = _files.plan_export(metadata, tmp_path, series=None, transcode=False)
+    assert not isinstance(plan, str)
+    frames = {example.sop_uid: iter(example.frames) for example in examples}
+    written = _files.ExportFiles(plan, fsync=False)
+    for job in plan.jobs():
+        written.write(job, None if job.frame is None else next(frames[job.instance.sop_instance_uid]))
+    assert written.summary().files_written == len(examples)
+    read = pydicom.dcmread(next(tmp_path.rglob(f"{report.sop_uid}.dcm")))
+    assert "PixelData" not in read and read.ContentSequence[0].TextValue == "synthetic"
