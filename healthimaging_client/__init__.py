@@ -2,6 +2,7 @@
 
 from ._async_client import AsyncClient
 from ._clock import Clock
+from ._export import ExportProgress, ExportSummary
 from ._operations._paging import Page
 from ._pacing import RateLimit
 from ._retry import RetryConfig
@@ -11,6 +12,7 @@ from ._version import __version__
 from .builders import CopySubsetBuilder, DICOMUpdatesBuilder
 from .errors import (
     AccessDeniedException,
+    BadRequestException,
     CauseSummary,
     ChecksumMismatchError,
     ClientClosedError,
@@ -24,6 +26,7 @@ from .errors import (
     ImportManifestError,
     InternalServerException,
     InvalidResponseError,
+    NotAcceptableException,
     PaginationError,
     ParamValidationError,
     PixelDataError,
@@ -51,6 +54,7 @@ from .models import (
     DatastoreStatus,
     DatastoreSummary,
     DeleteDatastoreOutput,
+    DeleteImageSetOutput,
     DICOMImportJobProperties,
     DICOMImportJobSummary,
     DicomJsonMetadataImportConfiguration,
@@ -60,6 +64,8 @@ from .models import (
     DICOMUpdates,
     GetDatastoreOutput,
     GetDICOMImportJobOutput,
+    GetImageFrameOutput,
+    GetImageSetOutput,
     ImageSetProperties,
     ImageSetsMetadataSummary,
     ImageSetState,
@@ -87,6 +93,7 @@ from .models import (
 __all__ = [
     "AccessDeniedException",
     "AsyncClient",
+    "BadRequestException",
     "CauseSummary",
     "ChecksumMismatchError",
     "Client",
@@ -111,12 +118,17 @@ __all__ = [
     "DatastoreStatus",
     "DatastoreSummary",
     "DeleteDatastoreOutput",
+    "DeleteImageSetOutput",
     "DicomJsonMetadataImportConfiguration",
     "DicomMetadataMapping",
+    "ExportProgress",
+    "ExportSummary",
     "ExtraNotInstalledError",
     "FrameDecodeError",
     "GetDICOMImportJobOutput",
     "GetDatastoreOutput",
+    "GetImageFrameOutput",
+    "GetImageSetOutput",
     "HealthImagingError",
     "ImageFrame",
     "ImageSetMetadata",
@@ -136,6 +148,7 @@ __all__ = [
     "ListTagsForResourceOutput",
     "LosslessStorageFormat",
     "NOT_GIVEN",
+    "NotAcceptableException",
     "NotGiven",
     "Operator",
     "Overrides",

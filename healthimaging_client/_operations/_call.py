@@ -82,6 +82,16 @@ MODEL_BOUNDED_ANSWER = 16 * 2**20
 
 
 @attrs.frozen
+class WithHeaders(Generic[T]):
+    """A reader for an output the model places partly in response headers (GetImageFrame's ``Content-Type``).
+
+    ``read`` takes the response headers (case-insensitive) and the body.
+    """
+
+    read: Callable[[Mapping[str, str], bytes], T]
+
+
+@attrs.frozen
 class Call(Generic[T]):
     """One operation's HTTP request, and how to read its successful response."""
 
@@ -90,7 +100,7 @@ class Call(Generic[T]):
     query: str
     #: Patient data (search criteria, DICOM updates, copy subsets): kept out of ``repr``.
     body: bytes | None = attrs.field(repr=lambda body: "None" if body is None else f"<{len(body)} bytes>")
-    read: Callable[[bytes], T] = attrs.field(repr=False)
+    read: Callable[[bytes], T] | WithHeaders[T] = attrs.field(repr=False)
     #: For writes: the version ids the request is guarded by (named in conflict errors).
     guard_versions: Mapping[str, str] | None = None
     #: Read a successful body as sent, without undoing its Content-Encoding: ``read`` inflates it itself, in
@@ -123,8 +133,11 @@ class Call(Generic[T]):
         """
         if not 200 <= status < 300:
             raise service_error(self.operation, status, headers, body.value)
+        read = self.read
         try:
-            return self.read(body.value)
+            if isinstance(read, WithHeaders):
+                return read.read(headers, body.value)  # pyright: ignore[reportUnknownVariableType]
+            return read(body.value)
         except errors.HealthImagingError as exc:  # the reader's own (a body over the cap)
             exc.operation = self.operation
             raise exc.with_traceback(None) from exc.__cause__  # without the reader's frames (their locals: the body)
