@@ -38,7 +38,7 @@ class _StatusWaiter(Generic[Properties]):
 
     def __init__(self, p: v.Problems, *, timeout: object, poll_interval: object, clock: Callable[[], float]) -> None:
         v.seconds(p, "timeout", timeout, allow_zero=True, allow_infinity=True)
-        v.seconds(p, "poll_interval", poll_interval, allow_zero=False, allow_infinity=False)
+        v.poll_interval(p, "poll_interval", poll_interval)
         p.raise_if_any()
         assert isinstance(timeout, int | float) and isinstance(poll_interval, int | float)
         self._timeout = timeout

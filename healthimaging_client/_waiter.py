@@ -55,7 +55,7 @@ class _Poll:
         v.identifier(p, "datastore_id", datastore_id)
         v.identifier(p, "image_set_id", image_set_id)
         v.seconds(p, "timeout", timeout, allow_zero=True, allow_infinity=True)
-        v.seconds(p, "poll_interval", poll_interval, allow_zero=False, allow_infinity=False)
+        v.poll_interval(p, "poll_interval", poll_interval)
         p.raise_if_any()
         self._datastore_id = datastore_id
         self._image_set_id = image_set_id

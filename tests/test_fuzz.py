@@ -513,6 +513,15 @@ def test_the_fuzz_covers_every_public_method() -> None:
     assert "get_image_set_metadata_many" in CLIENT_METHODS and "with_options" in CLIENT_METHODS
 
 
+def bounded_wait(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A wait the mock never finishes polls until its timeout (forever, if infinite): the fuzz keeps it to 10 s
+    of the fake clock (at most 1,000 polls) and leaves every other timeout (junk included) as drawn."""
+    timeout = kwargs.get("timeout", math.inf)
+    if isinstance(timeout, int | float) and not isinstance(timeout, bool) and timeout > 10:
+        return {**kwargs, "timeout": 10.0}
+    return kwargs
+
+
 @pytest.mark.parametrize(("kind", "name"), method_cases())
 def test_any_arguments_to_a_client_method_give_a_result_or_an_sdk_error(
     harnesses: dict[str, tuple[Harness, Any]], kind: str, name: str
@@ -525,6 +534,8 @@ def test_any_arguments_to_a_client_method_give_a_result_or_an_sdk_error(
     @given(arguments(getattr(type(client), name)))
     def check(call: tuple[list[Any], dict[str, Any]]) -> None:
         args, kwargs = call
+        if name.startswith("wait_for_"):
+            kwargs = bounded_wait(kwargs)
         outcome = only_sdk_errors(lambda: settle(harness, method(*args, **kwargs)))
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
 
@@ -648,6 +659,14 @@ def test_a_huge_concurrency_does_not_loop_forever(harnesses: dict[str, tuple[Har
         (lambda c: c.download_image_set_metadata(DATASTORE_ID, IMAGE_SET_ID, "a\x00b"), "path: expected a file path"),
         (lambda c: c.wait_for_image_set(DATASTORE_ID, IMAGE_SET_ID, timeout=math.nan), "timeout: must be a number"),
         (lambda c: c.wait_for_image_set(DATASTORE_ID, IMAGE_SET_ID, poll_interval=math.inf), "poll_interval: must be"),
+        (
+            lambda c: c.wait_for_image_set_deletion(DATASTORE_ID, IMAGE_SET_ID, poll_interval=1e-300),
+            "poll_interval: must be at least 0.01 seconds",
+        ),
+        (
+            lambda c: c.wait_for_datastore(DATASTORE_ID, poll_interval=0.001),
+            "poll_interval: must be at least 0.01 seconds",
+        ),
         (lambda c: c.with_options(timeout="5"), "timeout: must be a number of seconds"),
         (lambda c: c.get_image_set_metadata_many(DATASTORE_ID, 42).__anext__(), "image_set_ids: expected an iterable"),
         (lambda c: c.get_series_volume(DATASTORE_ID, IMAGE_SET_ID, "1.2.3"), "series: expected a Series"),

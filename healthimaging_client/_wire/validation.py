@@ -117,6 +117,18 @@ def seconds(p: Problems, path: str, value: object, *, allow_zero: bool, allow_in
         p.add(path, "must be a number of seconds, 0 or more" if allow_zero else "must be a positive number of seconds")
 
 
+#: The shortest wait between a waiter's polls: anything shorter polls the service in a busy loop.
+MIN_POLL_INTERVAL = 0.01
+
+
+def poll_interval(p: Problems, path: str, value: object) -> None:
+    """A waiter's pause between polls: a finite number of seconds, at least :data:`MIN_POLL_INTERVAL`."""
+    if isinstance(value, float | int) and not isinstance(value, bool) and 0 < value < MIN_POLL_INTERVAL:
+        p.add(path, f"must be at least {MIN_POLL_INTERVAL} seconds (a shorter one polls in a busy loop)")
+    else:
+        seconds(p, path, value, allow_zero=False, allow_infinity=False)
+
+
 def positive_int(path: str, value: object) -> None:
     """Raise at once unless ``value`` is a whole number of at least 1 (SDK-side settings)."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
