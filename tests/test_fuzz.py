@@ -47,7 +47,7 @@ from .conftest import DATASTORE_ID, IMAGE_SET_ID, Harness, client_kwargs
 
 #: Examples per client method (an operation, a paginator, a waiter...): half through each client, since both run
 #: the same definitions and validation (``Client`` derives its methods from ``AsyncClient``'s).
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "500"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
 PER_CLIENT = max(EXAMPLES // 2, 1)
 #: Examples per constructor, builder method and ``with_options``: pure checks.
 SETTING_EXAMPLES = max(EXAMPLES // 2, 1)
