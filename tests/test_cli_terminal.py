@@ -21,6 +21,7 @@ import pytest
 
 from healthimaging_client.cli._exit import ExitCode
 from healthimaging_client.testing import LocalHealthImaging
+from tests.cli_support import Clock
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 
@@ -85,16 +86,6 @@ class Terminal:
             os.close(leader)
             if proc.poll() is None:
                 proc.kill()
-
-
-@attrs.define
-class Clock:
-    """The emulator's clock: real time until a test moves it on."""
-
-    now: float | None = None
-
-    def __call__(self) -> float:
-        return time.time() if self.now is None else self.now
 
 
 @attrs.frozen

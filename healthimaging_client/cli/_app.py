@@ -17,7 +17,7 @@ from .. import HealthImagingError, __version__
 from ._completion import completion
 from ._copy import copy
 from ._exit import ExitCode, exit_code_of
-from ._help import format_sections
+from ._help import Group
 from ._metadata import metadata
 from ._options import Settings, global_options
 from ._search import search
@@ -34,16 +34,8 @@ def _report(ctx: click.Context, message: str, code: ExitCode, exc: BaseException
     ctx.exit(code)
 
 
-class Group(click.Group):
-    """The root group: help in sections, and one place that turns exceptions into exit codes."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        """In the order they were added: the order of the work, not of the alphabet."""
-        return list(self.commands)
-
-    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        format_sections(self, ctx, formatter)
-        self.format_commands(ctx, formatter)
+class RootGroup(Group):
+    """The root group: the one place that turns exceptions into exit codes."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -66,7 +58,7 @@ class Group(click.Group):
             _report(ctx, f"unexpected {type(exc).__name__} (run again with --debug to see why)", ExitCode.ERROR, exc)
 
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="healthimaging")
 @global_options
 @click.pass_context
