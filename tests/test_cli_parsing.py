@@ -12,7 +12,9 @@ import pytest
 import healthimaging_client as hic
 from healthimaging_client.builders import DICOMUpdatesBuilder
 from healthimaging_client.cli import _exit, _filters, _updates
-from healthimaging_client.cli._output import MASK, jsonable, masked_document
+from healthimaging_client.cli._datastores import parse_tag
+from healthimaging_client.cli._imports import results_location
+from healthimaging_client.cli._output import MASK, jsonable, masked_document, shown
 from healthimaging_client.cli._progress import Progress
 from healthimaging_client.cli._tree import Node, draw
 
@@ -269,6 +271,21 @@ def _service(cls: type[hic.ServiceError], status: int) -> hic.ServiceError:
     return cls("m", operation="SearchImageSets", status_code=status, code=cls.__name__)
 
 
+def _waited(cls: type[hic.WaiterError], status: hic.JobStatus) -> hic.WaiterError:
+    """A waiter's error about an import job, as ``wait_for_dicom_import_job`` raises it."""
+    error = cls(f"import job {'j' * 32} {status}")
+    error.job_properties = hic.DICOMImportJobProperties(
+        job_id="j" * 32,
+        job_name="n",
+        job_status=status,
+        datastore_id="d" * 32,
+        data_access_role_arn="arn:aws:iam::123456789012:role/R",
+        input_s3_uri="s3://in/",
+        output_s3_uri="s3://out/",
+    )
+    return error
+
+
 @pytest.mark.parametrize(
     ("error", "code"),
     [
@@ -286,6 +303,8 @@ def _service(cls: type[hic.ServiceError], status: int) -> hic.ServiceError:
         (hic.TimeoutError("slow"), _exit.ExitCode.NETWORK),
         (hic.WaiterError("UPDATE_FAILED"), _exit.ExitCode.WRITE_FAILED),
         (hic.WaiterTimeoutError("still locked"), _exit.ExitCode.WAIT_TIMED_OUT),
+        (_waited(hic.WaiterError, hic.JobStatus.FAILED), _exit.ExitCode.IMPORT_FAILED),
+        (_waited(hic.WaiterTimeoutError, hic.JobStatus.IN_PROGRESS), _exit.ExitCode.WAIT_TIMED_OUT),
         (hic.InvalidResponseError("bad gzip"), _exit.ExitCode.ERROR),
         (hic.PaginationError("loop"), _exit.ExitCode.ERROR),
     ],
@@ -303,6 +322,26 @@ def test_the_exit_codes_are_distinct_and_drawn_in_the_docstring() -> None:
 
 
 # --- output -------------------------------------------------------------------------------------
+
+
+def test_tags_are_key_equals_value() -> None:
+    assert parse_tag("team=imaging") == ("team", "imaging")
+    assert parse_tag("env=") == ("env", "")
+    assert parse_tag("query=a=b") == ("query", "a=b")
+    for text in ("novalue", "=value"):
+        with pytest.raises(ValueError, match="KEY=VALUE"):
+            parse_tag(text)
+
+
+def test_mappings_and_lists_show_as_readable_text() -> None:
+    assert shown({"team": "imaging", "env": ""}) == "team=imaging, env="
+    assert shown(["a", hic.JobStatus.FAILED, True]) == "a, FAILED, yes"
+
+
+def test_a_jobs_results_are_in_a_folder_of_its_own_under_its_output() -> None:
+    expected = "s3://out/results/dddd-DicomImport-jjjj/"
+    assert results_location("dddd", "jjjj", "s3://out/results") == expected
+    assert results_location("dddd", "jjjj", "s3://out/results/") == expected
 
 
 def test_models_become_json_values() -> None:

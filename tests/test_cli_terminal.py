@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import select
 import signal
 import subprocess
@@ -20,12 +21,13 @@ import attrs
 import pytest
 
 from healthimaging_client.cli._exit import ExitCode
-from healthimaging_client.testing import LocalHealthImaging
+from healthimaging_client.testing import LocalHealthImaging, SyntheticInstance
 from tests.cli_support import Clock
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 
 PATIENT = {"PatientID": "PAT-TTY-1", "PatientName": "DOE^JOHN"}
+IMPORT_INPUT = "s3://tty-input/dicom/"
 DEADLINE = 20.0
 
 
@@ -103,8 +105,9 @@ class Served:
 @pytest.fixture
 def served() -> Iterator[Served]:
     clock = Clock()
-    emulator = LocalHealthImaging(seed=3, image_sets=11, clock=clock)
+    emulator = LocalHealthImaging(seed=3, image_sets=11, clock=clock, import_delay=3600)
     image_set_id = emulator.add_image_set(patient=PATIENT)
+    emulator.add_dicom_files(IMPORT_INPUT, [SyntheticInstance(key="1.dcm", patient=PATIENT)])
     with emulator.serve() as endpoint_url:
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -196,6 +199,23 @@ def test_a_wait_shows_a_spinner(served: Served) -> None:
     assert "workflow status  UPDATED" in session.screen
 
 
+def test_an_import_wait_shows_a_spinner_with_the_time_it_has_run(served: Served) -> None:
+    def finish_once_the_spinner_shows(screen: str, proc: subprocess.Popen[bytes], leader: int) -> None:
+        if "| waiting for import job" in screen:
+            served.clock.now = 1e10
+
+    session = served.terminal.run(
+        "import", "start", "--input-s3-uri", IMPORT_INPUT, "--output-s3-uri", "s3://tty-output/",
+        "--role-arn", "arn:aws:iam::123456789012:role/TtyImport", "--yes", "--wait", "--poll-interval", "0.1",
+        react=finish_once_the_spinner_shows,
+    )  # fmt: skip
+    assert session.returncode == 0, session.screen
+    assert re.search(r"\| waiting for import job [0-9a-f]{32} 0s", session.screen)
+    _, output = session.screen.rsplit("\r\x1b[K", 1)
+    assert "waiting" not in output and "status     COMPLETED" in output
+    assert "then healthimaging import results DIR" in output
+
+
 # --- the confirmation prompt ------------------------------------------------------------------
 
 
@@ -223,6 +243,18 @@ def test_yes_skips_the_prompt(served: Served) -> None:
     session = served.terminal.run("update", served.image_set_id, "--set", "Patient.PatientName=X", "--yes")
     assert session.returncode == 0 and "[y/N]" not in session.screen
     assert served.version_count() == 2
+
+
+def test_deleting_a_datastore_asks_with_its_name_and_a_no_keeps_it(served: Served) -> None:
+    with served.emulator.client() as client:
+        scratch = client.create_datastore(datastore_name="scratch").datastore_id
+        session = served.terminal.run("datastores", "delete", scratch, react=_answer("[y/N]", "n\r"))
+        assert session.returncode == ExitCode.DECLINED, session.screen
+        assert f"Delete datastore 'scratch' ({scratch})? This cannot be undone. [y/N]" in session.screen
+        assert client.get_datastore(scratch).datastore_properties.datastore_status == "ACTIVE"
+        session = served.terminal.run("datastores", "delete", scratch, react=_answer("[y/N]", "y\r"))
+        assert session.returncode == 0, session.screen
+        assert client.get_datastore(scratch).datastore_properties.datastore_status != "ACTIVE"
 
 
 # --- Ctrl-C -------------------------------------------------------------------------------------

@@ -16,11 +16,14 @@ import click
 from .. import HealthImagingError, __version__
 from ._completion import completion
 from ._copy import copy
+from ._datastores import datastores
 from ._exit import ExitCode, exit_code_of
 from ._help import Group
+from ._imports import import_jobs
 from ._metadata import metadata
 from ._options import Settings, global_options
 from ._search import search
+from ._tags import tags
 from ._update import revert, update
 from ._versions import versions
 from ._wait import wait
@@ -63,12 +66,12 @@ class RootGroup(Group):
 @global_options
 @click.pass_context
 def cli(ctx: click.Context) -> None:
-    """A command line for AWS HealthImaging: search, read, update, copy and wait on image sets.
+    """A command line for AWS HealthImaging: image sets, datastores, imports and tags.
 
     Try it with no account: healthimaging --local search
     """
     ctx.ensure_object(Settings)
 
 
-for command in (search, metadata, versions, update, revert, copy, wait, completion):
+for command in (search, metadata, versions, update, revert, copy, wait, datastores, import_jobs, tags, completion):
     cli.add_command(command)
