@@ -12,6 +12,7 @@ from .builders import CopySubsetBuilder, DICOMUpdatesBuilder
 from .errors import (
     AccessDeniedException,
     ChecksumMismatchError,
+    ClientClosedError,
     ConflictException,
     ConnectError,
     CredentialsError,
@@ -26,6 +27,7 @@ from .errors import (
     ParamValidationError,
     PixelDataError,
     ResourceNotFoundException,
+    ResponseTooLargeError,
     ServiceError,
     ServiceQuotaExceededException,
     ThrottlingException,
@@ -36,6 +38,7 @@ from .errors import (
     VolumeGeometryError,
     WaiterError,
     WaiterTimeoutError,
+    WrongEventLoopError,
 )
 from .metadata import ImageFrame, ImageSetMetadata, Instance, Patient, Series, Study
 from .models import (
@@ -85,6 +88,7 @@ __all__ = [
     "AsyncClient",
     "ChecksumMismatchError",
     "Client",
+    "ClientClosedError",
     "Clock",
     "ConflictException",
     "ConnectError",
@@ -140,6 +144,7 @@ __all__ = [
     "PixelDataError",
     "RateLimit",
     "ResourceNotFoundException",
+    "ResponseTooLargeError",
     "RetryConfig",
     "SearchByAttributeValue",
     "SearchFilter",
@@ -162,5 +167,6 @@ __all__ = [
     "VolumeGeometryError",
     "WaiterError",
     "WaiterTimeoutError",
+    "WrongEventLoopError",
     "__version__",
 ]

@@ -276,8 +276,10 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         """Fetch many image sets' metadata, ``concurrency`` at a time, yielding each as it completes.
 
         Yields ``(image_set_id, metadata)`` or ``(image_set_id, error)``: one
-        failure does not stop the others. Leaving the loop early cancels what
-        is still in flight.
+        failure does not stop the others. A request starts only when the loop
+        asks for more, so one that stops asking starts nothing new. Closing the
+        iterator (``aclose()``, as ``async with contextlib.aclosing(...)`` does
+        when the loop is left) cancels what is still in flight before it returns.
         """
         import asyncio
 
@@ -298,14 +300,11 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
                 done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
                     image_set_id = running.pop(task)
-                    start_next()
                     exc = task.exception()
-                    if exc is None:
-                        yield image_set_id, task.result()
-                    elif isinstance(exc, errors.HealthImagingError):
-                        yield image_set_id, exc
-                    else:
+                    if exc is not None and not isinstance(exc, errors.HealthImagingError):
                         raise exc
+                    yield image_set_id, task.result() if exc is None else exc
+                    start_next()  # only once the consumer asked for more
         finally:
             for task in running:
                 task.cancel()

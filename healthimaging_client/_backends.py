@@ -1,28 +1,44 @@
-"""The only code that differs between the clients: how a request is sent and blocking work is run.
+"""The only code that differs between the clients: how a request is sent, bounded in time, and blocking work is run.
 
 Everything above this module is written once, as coroutines. ``AsyncClient``
 awaits them on asyncio with :class:`AsyncioBackend`. ``Client`` runs the same
 coroutines to completion without an event loop (:func:`run_to_completion`),
 which works because :class:`BlockingBackend`'s coroutines do their I/O in
 place and never suspend.
+
+Both keep an attempt's deadline (``_deadlines``) whatever the transport does,
+each in its own way: ``AsyncioBackend`` with ``asyncio.timeout`` around the
+whole exchange, reading the body included, after queueing callers first come,
+first served for the pool; ``BlockingBackend`` with the transport's timeouts
+capped at the time left and a check between the chunks of the body.
 """
 
 from __future__ import annotations
 
+import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
+from types import TracebackType
 from typing import TYPE_CHECKING, ParamSpec, Protocol, TypeVar
 
 import httpx
 
+from . import errors
+
 if TYPE_CHECKING:
     import asyncio
+    from contextlib import AbstractAsyncContextManager
 
     from botocore.credentials import ReadOnlyCredentials
 
+    from ._deadlines import Deadline
     from ._signing import Signer
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+#: Connections in the pool when ``limits`` does not say: httpx's default, and aiohttp's.
+DEFAULT_POOL_SIZE = 100
 
 
 class Backend(Protocol):
@@ -30,30 +46,61 @@ class Backend(Protocol):
 
     http: httpx.Client | httpx.AsyncClient
 
+    def check_usable(self) -> None: ...
+    def exchange(self, deadline: Deadline) -> AbstractAsyncContextManager[None]: ...
     async def send(self, request: httpx.Request) -> httpx.Response: ...
-    def raw_chunks(self, response: httpx.Response) -> AsyncIterator[bytes]: ...
-    async def read(self, response: httpx.Response) -> bytes: ...
+    def raw_chunks(self, response: httpx.Response, deadline: Deadline) -> AsyncIterator[bytes]: ...
     async def close_response(self, response: httpx.Response) -> None: ...
     async def run_blocking(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
     async def credentials(self, signer: Signer) -> ReadOnlyCredentials: ...
-    async def close(self) -> None: ...
+    async def close(self, *, close_http: bool) -> None: ...
 
 
-class BlockingBackend:
+class _Lifecycle:
+    """Whether a client may still send: both backends refuse at once, and for good, once closed."""
+
+    closed = False
+
+    def _check_open(self, http: httpx.Client | httpx.AsyncClient) -> None:
+        if self.closed:
+            raise errors.ClientClosedError("the client is closed: nothing was sent (make a new client)")
+        if http.is_closed:
+            raise errors.ClientClosedError("the httpx client this client sends with is closed: nothing was sent")
+
+
+class _Unbounded:
+    """``BlockingBackend``'s exchange: nothing to wrap, since its reads keep the deadline themselves."""
+
+    async def __aenter__(self) -> None:
+        return None
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        return None
+
+
+_UNBOUNDED = _Unbounded()
+
+
+class BlockingBackend(_Lifecycle):
     """``Client``'s side: httpx's sync client, called in place."""
 
-    def __init__(self, http: httpx.Client) -> None:
+    def __init__(self, http: httpx.Client, limits: httpx.Limits | None = None) -> None:
         self.http = http
+
+    def check_usable(self) -> None:
+        self._check_open(self.http)
+
+    def exchange(self, deadline: Deadline) -> AbstractAsyncContextManager[None]:
+        return _UNBOUNDED
 
     async def send(self, request: httpx.Request) -> httpx.Response:
         return self.http.send(request, stream=True)
 
-    async def raw_chunks(self, response: httpx.Response) -> AsyncIterator[bytes]:
+    async def raw_chunks(self, response: httpx.Response, deadline: Deadline) -> AsyncIterator[bytes]:
         for chunk in response.iter_raw():
+            if time.monotonic() > deadline.at:  # each read is bounded too: by the time left when it was sent
+                raise deadline.exceeded()
             yield chunk
-
-    async def read(self, response: httpx.Response) -> bytes:
-        return response.read()
 
     async def close_response(self, response: httpx.Response) -> None:
         response.close()
@@ -64,25 +111,39 @@ class BlockingBackend:
     async def credentials(self, signer: Signer) -> ReadOnlyCredentials:
         return signer.credentials()  # botocore's refreshable credentials hold their own lock
 
-    async def close(self) -> None:
-        self.http.close()
+    async def close(self, *, close_http: bool) -> None:
+        self.closed = True
+        if close_http:
+            self.http.close()
 
 
-class AsyncioBackend:
-    """``AsyncClient``'s side: httpx's async client, and a worker thread for anything that blocks."""
+class AsyncioBackend(_Lifecycle):
+    """``AsyncClient``'s side: httpx's async client, a fair queue for its pool, and a worker thread for blocking work.
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    It belongs to the event loop it first runs on (its connections do); another
+    loop is told so at once.
+    """
+
+    def __init__(self, http: httpx.AsyncClient, limits: httpx.Limits | None = None) -> None:
         self.http = http
+        # Unset, the pool holds 100 connections: httpx's default, and aiohttp's (httpx-aiohttp passes no limit then).
+        given = limits.max_connections if limits is not None else None
+        self._gate = _FifoGate(given if given is not None else DEFAULT_POOL_SIZE)
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._credentials_lock: asyncio.Lock | None = None
+
+    def check_usable(self) -> None:
+        self._check_open(self.http)
+        self._check_loop()
+
+    def exchange(self, deadline: Deadline) -> AbstractAsyncContextManager[None]:
+        return _Exchange(self._gate, deadline)
 
     async def send(self, request: httpx.Request) -> httpx.Response:
         return await self.http.send(request, stream=True)
 
-    def raw_chunks(self, response: httpx.Response) -> AsyncIterator[bytes]:
-        return response.aiter_raw()
-
-    async def read(self, response: httpx.Response) -> bytes:
-        return await response.aread()
+    def raw_chunks(self, response: httpx.Response, deadline: Deadline) -> AsyncIterator[bytes]:
+        return response.aiter_raw()  # the exchange's timeout bounds the reads
 
     async def close_response(self, response: httpx.Response) -> None:
         await response.aclose()
@@ -103,8 +164,108 @@ class AsyncioBackend:
         async with self._credentials_lock:
             return await asyncio.to_thread(signer.credentials)
 
-    async def close(self) -> None:
-        await self.http.aclose()
+    async def close(self, *, close_http: bool) -> None:
+        """Close on the loop the client ran on; once that loop has ended, on any (releasing what still can be)."""
+        if self.closed:
+            return
+        home_ended = self._loop is not None and self._loop.is_closed()
+        if not home_ended:
+            self._check_loop()
+        self.closed = True
+        if close_http:
+            try:
+                await self.http.aclose()
+            except RuntimeError:
+                if not home_ended:
+                    raise  # only a connection of the ended loop may fail to close ("Event loop is closed")
+
+    def _check_loop(self) -> None:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif loop is not self._loop:
+            which = "which has closed" if self._loop.is_closed() else "not the running one"
+            raise errors.WrongEventLoopError(
+                f"this AsyncClient and its connections belong to the event loop it first ran on, {which}: nothing"
+                " was sent (make one AsyncClient per event loop, and close it before its loop ends)"
+            )
+
+
+class _FifoGate:
+    """At most ``size`` holders. Waiters are served first come, first served: a freed slot goes
+    straight to the oldest waiter, so a caller that frees one and asks again queues behind it."""
+
+    def __init__(self, size: int) -> None:
+        self._free = size
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    async def acquire(self, wait: float | None) -> bool:
+        """Take a slot within ``wait`` seconds (None: for ever); False when the time ran out first."""
+        if self._free > 0 and not self._waiters:
+            self._free -= 1
+            return True
+        import asyncio
+
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            async with asyncio.timeout(wait):
+                await waiter
+        except TimeoutError:
+            return self._gave_up(waiter)
+        except BaseException:
+            self._gave_up(waiter)
+            raise
+        return True
+
+    def _gave_up(self, waiter: asyncio.Future[None]) -> bool:
+        """A waiter stopped waiting: a slot handed to it meanwhile goes on to the next one (release skips the rest)."""
+        if waiter.done() and not waiter.cancelled():
+            self.release()
+        return False
+
+    def release(self) -> None:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self._free += 1
+
+
+class _Exchange:
+    """One attempt's exchange on asyncio: a slot of the pool (queued fairly, within the ``pool`` timeout),
+    then everything up to the end of the body within the attempt's deadline."""
+
+    def __init__(self, gate: _FifoGate, deadline: Deadline) -> None:
+        self._gate = gate
+        self._deadline = deadline
+        self._scope: asyncio.Timeout | None = None
+
+    async def __aenter__(self) -> None:
+        import asyncio
+
+        wait, too_long = self._deadline.pool_wait(time.monotonic())
+        if not await self._gate.acquire(wait):
+            raise too_long
+        left = self._deadline.left(time.monotonic())  # relative: a loop's own clock may not be time.monotonic()
+        self._scope = asyncio.timeout(None if left == float("inf") else left)
+        await self._scope.__aenter__()
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        assert self._scope is not None
+        try:
+            await self._scope.__aexit__(exc_type, exc, tb)
+        except TimeoutError:
+            raise self._deadline.exceeded() from None
+        finally:
+            self._gate.release()
+        if self._scope.expired() and exc is not None:  # the transport swallowed the cancellation into its own error
+            raise self._deadline.exceeded() from None
 
 
 def run_to_completion(awaitable: Awaitable[T]) -> T:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Generic, Self, TypeVar
 import attrs
 import httpx
 
-from . import _logging
+from . import _logging, errors
 from ._backends import Backend
 from ._clock import Clock
 from ._config import resolve_config
@@ -18,6 +18,8 @@ from ._pacing import Pacer, RateLimit
 from ._retry import RetryConfig, RetryPolicy
 from ._transport import DEFAULT_TIMEOUT
 from ._types import NOT_GIVEN, NotGiven
+from ._wire.limits import DEFAULT_MAX_RESPONSE_BYTES
+from ._wire.validation import positive_int
 
 if TYPE_CHECKING:
     import botocore.session
@@ -49,10 +51,18 @@ class BaseClient(Generic[HttpT]):
         http_client: HttpT | None = None,
         log_bodies: bool = False,
         clock: Clock | None = None,
+        total_timeout: float | None = None,
+        max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         """``log_bodies=True`` logs request and response bodies, which are patient data (see ``_logging``).
 
         ``clock`` is for tests and simulations: retries, pacing and waiters read and sleep on it.
+
+        ``timeout`` bounds each attempt: it may last as long as the longest of its parts (60 s by
+        default), waiting for a connection and reading the whole body included. ``total_timeout``
+        bounds a whole call, retries and the waits between them included (off by default).
+        ``max_response_bytes`` caps what a response body may decode to (2 GiB by default; None: no
+        cap); a bigger one raises :class:`~healthimaging_client.ResponseTooLargeError`.
         """
         config = resolve_config(
             region_name=region_name,
@@ -69,17 +79,20 @@ class BaseClient(Generic[HttpT]):
             timeout = http_client.timeout if http_client is not None else DEFAULT_TIMEOUT
         http_timeout = httpx.Timeout(timeout)
         clock = clock or self._default_clock()
+        _check_limits(total_timeout, max_response_bytes)
         self._core = Core(
             region_name=config.region_name,
             endpoint=config.endpoint,
             signer=config.signer,
-            backend=self._backend(http_client or self._default_http(http_timeout, limits)),
+            backend=self._backend(http_client or self._default_http(http_timeout, limits), limits),
             clock=clock,
             retry=RetryPolicy(retry or RetryConfig()),
             pacer=Pacer(rate_limits, clock.monotonic) if rate_limits else None,
             timeout=http_timeout,
             log_bodies=log_bodies,
             owns_http=http_client is None,
+            total_timeout=total_timeout,
+            max_response_bytes=max_response_bytes,
         )
         if log_bodies:
             _logging.warn_body_logging()
@@ -91,7 +104,7 @@ class BaseClient(Generic[HttpT]):
         raise NotImplementedError
 
     @staticmethod
-    def _backend(http: HttpT) -> Backend:
+    def _backend(http: HttpT, limits: httpx.Limits | None) -> Backend:
         raise NotImplementedError
 
     @staticmethod
@@ -116,17 +129,35 @@ class BaseClient(Generic[HttpT]):
         *,
         retry: RetryConfig | None = None,
         timeout: float | httpx.Timeout | NotGiven | None = NOT_GIVEN,
+        total_timeout: float | NotGiven | None = NOT_GIVEN,
+        max_response_bytes: int | NotGiven | None = NOT_GIVEN,
     ) -> Self:
-        """A view of this client with other retry or timeout settings, sharing its connection pool.
+        """A view of this client with other retry, timeout or size settings, sharing its connection pool.
 
         The view does not own the pool: close the original client, not the view.
         """
         core = self._core
+        total = core.total_timeout if isinstance(total_timeout, NotGiven) else total_timeout
+        cap = core.max_response_bytes if isinstance(max_response_bytes, NotGiven) else max_response_bytes
+        _check_limits(total, cap)
         view = object.__new__(type(self))
         view._core = attrs.evolve(
             core,
             retry=core.retry if retry is None else core.retry.with_config(retry),
             timeout=core.timeout if isinstance(timeout, NotGiven) else httpx.Timeout(timeout),
             owns_http=False,
+            total_timeout=total,
+            max_response_bytes=cap,
+            view=True,
         )
         return view
+
+
+def _check_limits(total_timeout: object, max_response_bytes: object) -> None:
+    """``total_timeout`` is seconds above 0 or None; ``max_response_bytes`` a positive int or None."""
+    if total_timeout is not None and (
+        isinstance(total_timeout, bool) or not isinstance(total_timeout, int | float) or not total_timeout > 0
+    ):
+        raise errors.ParamValidationError(["total_timeout: must be a number of seconds above 0, or None"])
+    if max_response_bytes is not None:
+        positive_int("max_response_bytes", max_response_bytes)

@@ -4,9 +4,11 @@ How one call runs::
 
     AsyncClient.<method>                    hand-written; Client derives its method from it
       -> _operations.<op>(...)              validate the input, build a Call (pure, no I/O)
-      -> Core.request(call)                 for each attempt (tenacity; policy in _retry):
-             pace (_pacing), credentials and SigV4 (_signing), send (the backend: the only I/O),
-             read the body, Call.parse -> the typed output, or the typed error
+      -> Core.request(call)                 refuse at once if the client is closed (or on another loop), then
+                                            for each attempt (tenacity; policy in _retry), within its deadline:
+             pace (_pacing), credentials and SigV4 (_signing), wait for the pool and send (the backend: the
+             only I/O), read the body within its cap (_wire.limits), Call.parse -> the typed output, or the
+             typed error; a refusal that earns one gets its fix (fresh credentials, the service's clock)
          Core.download(call, consume)       the same loop, streaming a successful body to ``consume``
 
 ``AsyncClient`` awaits the loop on asyncio; ``Client`` runs the same
@@ -15,8 +17,9 @@ coroutines to completion with a backend that never suspends (_backends).
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
@@ -26,15 +29,16 @@ import tenacity
 from . import _logging, errors
 from ._backends import Backend
 from ._clock import Clock
+from ._deadlines import CallDeadline, Deadline
 from ._endpoints import Endpoint
 from ._operations import Call, Page, Paginator
 from ._pacing import Pacer
-from ._retry import AttemptLog, RetryPolicy
+from ._retry import AttemptLog, Recovery, RetryPolicy
 from ._signing import Signer
 from ._transport import transport_error
 from ._version import __version__
 from ._wire.bodies import JSON_CONTENT_TYPE
-from ._wire.gzip import decompress_metadata
+from ._wire.limits import DEFAULT_MAX_RESPONSE_BYTES, BodyBuffer, Cap, body_limit, inflate_document, reading_within
 
 if TYPE_CHECKING:
     from botocore.credentials import ReadOnlyCredentials
@@ -56,8 +60,17 @@ class Waiter(Protocol[T_co]):
     def delay(self) -> float: ...
 
 
-#: What the loop does with a response: (response, attempt number, start time) -> the result.
-Handler = Callable[[httpx.Response, int, float], Awaitable[T]]
+@attrs.frozen
+class Attempt:
+    """One attempt of a call: its number (1-based), when it started (for the log), and its deadline."""
+
+    number: int
+    started: float
+    deadline: Deadline
+
+
+#: What the loop does with a response: (response, the attempt) -> the result.
+Handler = Callable[[httpx.Response, Attempt], Awaitable[T]]
 
 
 @attrs.frozen
@@ -73,31 +86,40 @@ class Core:
     pacer: Pacer | None
     timeout: httpx.Timeout
     log_bodies: bool
-    #: False for views made by ``with_options``: closing them leaves the pool open.
+    #: False when the pool was passed in, or for views made by ``with_options``: closing leaves it open.
     owns_http: bool
+
+    # --- integrity: deadlines, the body cap, views (issue 13) ---
+    #: Seconds a whole call may take, its retries and the waits between them included (None: no limit).
+    total_timeout: float | None = None
+    #: The most a response body may decode to (None: no cap); streamed downloads to a file are not capped.
+    max_response_bytes: int | None = DEFAULT_MAX_RESPONSE_BYTES
+    #: True for views made by ``with_options``: closing one leaves the client open.
+    view: bool = False
 
     # --- the two paths -----------------------------------------------------------------
 
     async def request(self, call: Call[T]) -> T:
         """Send ``call`` with retries; the typed output of a 2xx response, or the typed error."""
 
-        async def parse(response: httpx.Response, attempt: int, started: float) -> T:
-            content = await self._body(call, response, attempt, started)
-            self._log(call, response, attempt, started, content)
-            return call.parse(response.status_code, response.headers, content)
+        async def parse(response: httpx.Response, attempt: Attempt) -> T:
+            content = await self._body(call, response, attempt)
+            with reading_within(self._cap(call)):  # a raw body is inflated by its reader, within the cap
+                self._log(call, response, attempt, content)
+                return call.parse(response.status_code, response.headers, content)
 
         return await self._with_retries(call, parse)
 
     async def download(self, call: Call[Any], consume: Callable[[AsyncIterator[bytes]], Awaitable[None]]) -> None:
-        """Send ``call`` with retries; a 2xx body streams (as sent) to ``consume``, an error body raises."""
+        """Send ``call`` with retries; a 2xx body streams (as sent, not capped) to ``consume``, an error body raises."""
 
-        async def stream(response: httpx.Response, attempt: int, started: float) -> None:
+        async def stream(response: httpx.Response, attempt: Attempt) -> None:
             if not response.is_success:
-                content = await self._body(call, response, attempt, started)
-                self._log(call, response, attempt, started, content)
+                content = await self._body(call, response, attempt)
+                self._log(call, response, attempt, content)
                 call.parse(response.status_code, response.headers, content)  # raises the service's error
-            await consume(self._chunks(call, response, attempt, started))
-            self._log(call, response, attempt, started, None)
+            await consume(self._chunks(call, response, attempt))
+            self._log(call, response, attempt, None)
 
         await self._with_retries(call, stream)
 
@@ -121,40 +143,65 @@ class Core:
             await self.clock.sleep(waiter.delay())
 
     async def close(self) -> None:
-        """Close the connection pool, if this client opened it."""
-        if self.owns_http:
-            await self.backend.close()
+        """Refuse calls from now on, and close the connection pool if this client opened it (a view does nothing)."""
+        if not self.view:
+            await self.backend.close(close_http=self.owns_http)
 
-    # --- one attempt -------------------------------------------------------------------
+    # --- the retry loop ------------------------------------------------------------------
 
     async def _with_retries(self, call: Call[Any], handle: Handler[T]) -> T:
-        log = AttemptLog(call)
-        retrying = tenacity.AsyncRetrying(sleep=self.clock.sleep, **self.retry.tenacity_args(call.operation))
-        async for attempt in retrying:
+        self.backend.check_usable()  # a closed client, another event loop: said at once, never retried
+        log = AttemptLog(call, credentials_refreshable=self.signer.credentials_refreshable)
+        ends = self._call_deadline()
+        policy = self.retry.tenacity_args(log, ends, self.clock.monotonic)
+        async for attempt in tenacity.AsyncRetrying(sleep=self.clock.sleep, **policy):
             with attempt:
-                number = attempt.retry_state.attempt_number
+                number, started = attempt.retry_state.attempt_number, time.perf_counter()
                 try:
-                    return await self._attempt(call, number, handle)
+                    return await self._attempt(call, number, handle, ends)
                 except errors.HealthImagingError as exc:
-                    log.failed(exc, number)
+                    _log_failure(call, exc, number, started)
+                    self._recover(log.failed(exc, number), exc)
                     raise
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
-    async def _attempt(self, call: Call[Any], number: int, handle: Handler[T]) -> T:
+    def _recover(self, recovery: Recovery | None, exc: errors.HealthImagingError) -> None:
+        """Make the fix a refusal earned before its one retry."""
+        if recovery is Recovery.REFRESH_CREDENTIALS:
+            self.signer.forget_credentials()
+        elif recovery is Recovery.CORRECT_CLOCK and isinstance(exc, errors.ServiceError) and exc.server_time:
+            self.signer.correct_clock(exc.server_time)
+
+    def _call_deadline(self) -> CallDeadline | None:
+        if self.total_timeout is None:
+            return None
+        return CallDeadline(self.clock.monotonic() + self.total_timeout, self.total_timeout)
+
+    def _deadline(self, ends: CallDeadline | None) -> Deadline:
+        """This attempt's deadline: its own budget, within what is left of the call's (none left: nothing is sent)."""
+        call_left = None if ends is None else ends.left(self.clock.monotonic())
+        deadline = Deadline.for_attempt(self.timeout, time.monotonic(), call_left, self.total_timeout)
+        if deadline.left(time.monotonic()) <= 0:
+            raise deadline.exceeded(request_sent=False)
+        return deadline
+
+    # --- one attempt -------------------------------------------------------------------
+
+    async def _attempt(self, call: Call[Any], number: int, handle: Handler[T], ends: CallDeadline | None) -> T:
         if self.pacer is not None and (pause := self.pacer.reserve(call.operation)):
             await self.clock.sleep(pause)
-        request = self._build_request(call, await self.backend.credentials(self.signer))
-        started = time.perf_counter()
-        try:
-            response = await self.backend.send(request)
-        except Exception as exc:
-            raise self._transport_failure(call, exc, number, started) from exc
-        try:
-            return await handle(response, number, started)
-        finally:
-            await self.backend.close_response(response)
+        credentials = await self.backend.credentials(self.signer)
+        deadline = self._deadline(ends)
+        attempt = Attempt(number, time.perf_counter(), deadline)
+        request = self._build_request(call, credentials, deadline)
+        async with self.backend.exchange(deadline):  # the fair wait for the pool, then everything within the deadline
+            response = await self._send(call, request, deadline)
+            try:
+                return await handle(response, attempt)
+            finally:
+                await self.backend.close_response(response)
 
-    def _build_request(self, call: Call[Any], credentials: ReadOnlyCredentials) -> httpx.Request:
+    def _build_request(self, call: Call[Any], credentials: ReadOnlyCredentials, deadline: Deadline) -> httpx.Request:
         url = self.endpoint.url(call.host_prefix) + call.path
         if call.query:
             url += "?" + call.query
@@ -163,43 +210,66 @@ class Core:
             headers["Content-Type"] = JSON_CONTENT_TYPE
         headers.update(self.signer.sign(call.method, url, headers, call.body, credentials))
         headers["User-Agent"] = USER_AGENT
+        headers["Accept-Encoding"] = "gzip"  # the one encoding _wire.limits decodes within the cap
         content = call.body or b""
-        return self.backend.http.build_request(call.method, url, headers=headers, content=content, timeout=self.timeout)
+        return self.backend.http.build_request(
+            call.method, url, headers=headers, content=content, timeout=deadline.timeout
+        )
+
+    async def _send(self, call: Call[Any], request: httpx.Request, deadline: Deadline) -> httpx.Response:
+        try:
+            return await self.backend.send(request)
+        except Exception as exc:
+            raise _failure(call, exc, deadline) from exc
 
     # --- reading the body --------------------------------------------------------------
 
-    async def _body(self, call: Call[Any], response: httpx.Response, attempt: int, started: float) -> bytes:
-        """The whole body: as sent when the call reads it raw (a 2xx metadata document), else decoded."""
-        if call.raw_body and response.is_success:
-            return b"".join([chunk async for chunk in self._chunks(call, response, attempt, started)])
-        try:
-            return await self.backend.read(response)  # decoding (gzip) can fail too
-        except Exception as exc:
-            raise self._transport_failure(call, exc, attempt, started) from exc
+    def _cap(self, call: Call[Any]) -> Cap:
+        return Cap(body_limit(self.max_response_bytes, call.max_body_bytes))
 
-    async def _chunks(
-        self, call: Call[Any], response: httpx.Response, attempt: int, started: float
-    ) -> AsyncIterator[bytes]:
+    async def _body(self, call: Call[Any], response: httpx.Response, attempt: Attempt) -> bytes:
+        """The whole body within its cap: as sent for a raw call's 2xx (its reader inflates it), else decoded."""
+        buffer = BodyBuffer(self._cap(call), response.headers, decoded=response.is_stream_consumed)
+        async with contextlib.aclosing(self._chunks(call, response, attempt)) as chunks:
+            async for chunk in chunks:
+                buffer.add(chunk)
+        return buffer.raw() if call.raw_body and response.is_success else buffer.decoded()
+
+    async def _chunks(self, call: Call[Any], response: httpx.Response, attempt: Attempt) -> AsyncGenerator[bytes, None]:
         """The body as sent; a failure while reading it is the transport's (a consumer's own errors are not)."""
+        if response.is_stream_consumed:  # read when it was made (a mock transport's response): decoded already
+            yield response.content
+            return
         try:
-            async for chunk in self.backend.raw_chunks(response):
+            async for chunk in self.backend.raw_chunks(response, attempt.deadline):
                 yield chunk
+        except errors.TimeoutError:
+            raise  # the attempt's deadline, kept between chunks
         except Exception as exc:
-            raise self._transport_failure(call, exc, attempt, started) from exc
+            raise _failure(call, exc, attempt.deadline) from exc
 
-    def _transport_failure(
-        self, call: Call[Any], exc: Exception, attempt: int, started: float
-    ) -> errors.HealthImagingError:
-        _logging.log_transport_failure(call.operation, exc, attempt, time.perf_counter() - started)
-        return transport_error(call.operation, exc)
-
-    def _log(
-        self, call: Call[Any], response: httpx.Response, attempt: int, started: float, content: bytes | None
-    ) -> None:
+    def _log(self, call: Call[Any], response: httpx.Response, attempt: Attempt, content: bytes | None) -> None:
         request_id = response.headers.get("x-amzn-requestid")
-        elapsed = time.perf_counter() - started
-        _logging.log_response(call.operation, response.status_code, request_id, attempt, elapsed)
+        elapsed = time.perf_counter() - attempt.started
+        _logging.log_response(call.operation, response.status_code, request_id, attempt.number, elapsed)
         if self.log_bodies and content is not None:
-            # A raw metadata body is gzip: log the JSON it holds.
-            shown = decompress_metadata(content) if call.raw_body and response.is_success else content
+            shown = content
+            if call.raw_body and response.is_success:  # a raw metadata body is gzip: log the JSON it holds
+                with contextlib.suppress(Exception):  # one that cannot be read is logged as sent; parsing says why
+                    shown = inflate_document(content)
             _logging.log_bodies(call.operation, call.body, shown)
+
+
+def _failure(call: Call[Any], exc: Exception, deadline: Deadline) -> errors.HealthImagingError:
+    """The SDK error for what sending or reading raised; a transport timeout cut to the deadline names the deadline."""
+    failure = transport_error(call.operation, exc)
+    if isinstance(failure, errors.TimeoutError) and deadline.left(time.monotonic()) <= 0:
+        return deadline.exceeded(request_sent=failure.request_sent)
+    return failure
+
+
+def _log_failure(call: Call[Any], exc: errors.HealthImagingError, attempt: int, started: float) -> None:
+    """Log an attempt that no response ended: what the transport raised, or the deadline that passed."""
+    if isinstance(exc, errors.TransportError):
+        failure = exc.__cause__ or exc
+        _logging.log_transport_failure(call.operation, failure, attempt, time.perf_counter() - started)

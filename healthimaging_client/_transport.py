@@ -51,6 +51,8 @@ def transport_error(operation: str, exc: Exception) -> errors.HealthImagingError
         kind, name = _aiohttp_kind(cause), type(cause).__name__
     else:
         kind, name = _httpx_kind(exc), type(exc).__name__
+    if kind == "unsent-timeout":
+        return errors.TimeoutError(f"timed out ({name})", operation=operation, request_sent=False)
     if kind == "timeout":
         return errors.TimeoutError(f"timed out ({name})", operation=operation)
     if kind == "connect":
@@ -61,6 +63,8 @@ def transport_error(operation: str, exc: Exception) -> errors.HealthImagingError
 
 
 def _httpx_kind(exc: Exception) -> str:
+    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+        return "unsent-timeout"  # no connection was had: nothing was sent
     if isinstance(exc, httpx.TimeoutException):
         return "timeout"
     if isinstance(exc, httpx.ConnectError):
@@ -73,6 +77,8 @@ def _httpx_kind(exc: Exception) -> str:
 def _aiohttp_kind(cause: BaseException) -> str:
     import aiohttp  # loaded already: the cause came from it
 
+    if isinstance(cause, aiohttp.ConnectionTimeoutError):
+        return "unsent-timeout"
     if isinstance(cause, builtins.TimeoutError):  # aiohttp's own timeouts derive from it
         return "timeout"
     if isinstance(cause, aiohttp.ClientConnectorError):

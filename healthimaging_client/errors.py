@@ -15,9 +15,12 @@ clause catches all of them::
     │   └── InternalServerException              500
     ├── TransportError                           no usable response arrived
     │   ├── ConnectError
-    │   └── TimeoutError
+    │   └── TimeoutError                         an attempt or the call ran out of time
     ├── InvalidResponseError                     a 2xx response the SDK cannot read
+    │   └── ResponseTooLargeError                a body over the cap, or a decompression bomb
     ├── CredentialsError                         no credentials, or they failed to load
+    ├── ClientClosedError (also RuntimeError)    the client was closed; nothing was sent
+    ├── WrongEventLoopError (also RuntimeError)  an AsyncClient used from another event loop
     ├── PaginationError                          the service repeated a next token
     ├── ImportManifestError (also ValueError)    an import job's output document cannot be read
     ├── WaiterError                              an image set, datastore or import job failed
@@ -38,6 +41,10 @@ Messages name the operation, status, code, request id and the service's own
 message. They never include request bodies, search criteria or DICOM values,
 because those are patient data; pixel errors name frame ids, transfer syntaxes
 and DICOM attribute names, never pixel values.
+
+Any error of a write whose outcome is unclear (an attempt may have reached
+the service before the call failed) has ``may_have_applied`` set, and its
+message says so: docs/errors.md ("Unclear outcomes") tells how to find out.
 """
 
 from __future__ import annotations
@@ -51,6 +58,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AccessDeniedException",
     "ChecksumMismatchError",
+    "ClientClosedError",
     "ConflictException",
     "ConnectError",
     "CredentialsError",
@@ -65,6 +73,7 @@ __all__ = [
     "ParamValidationError",
     "PixelDataError",
     "ResourceNotFoundException",
+    "ResponseTooLargeError",
     "ServiceError",
     "ServiceQuotaExceededException",
     "ThrottlingException",
@@ -75,6 +84,7 @@ __all__ = [
     "VolumeGeometryError",
     "WaiterError",
     "WaiterTimeoutError",
+    "WrongEventLoopError",
 ]
 
 
@@ -85,6 +95,18 @@ class HealthImagingError(Exception):
     attempts: int = 1
     #: The operation that failed, such as ``"SearchImageSets"``, when known.
     operation: str | None = None
+    #: True when this is a write that may have been applied although the call failed: an attempt
+    #: may have reached the service before this error. Find out before writing again.
+    may_have_applied: bool = False
+
+    def _unclear_outcome(self) -> str:
+        """What the message adds when the write may have been applied anyway."""
+        if not self.may_have_applied:
+            return ""
+        return (
+            "; the write may have been applied all the same (an attempt may have reached the service):"
+            " look for its effect before trying again"
+        )
 
 
 class ParamValidationError(HealthImagingError, ValueError):
@@ -113,6 +135,7 @@ class ServiceError(HealthImagingError):
         code: str,
         request_id: str | None = None,
         retry_after: float | None = None,
+        server_time: float | None = None,
     ) -> None:
         self.message = message
         self.operation = operation
@@ -120,6 +143,8 @@ class ServiceError(HealthImagingError):
         self.code = code
         self.request_id = request_id
         self.retry_after = retry_after
+        #: The service's clock when it answered (its ``Date`` header, seconds since the epoch), if sent.
+        self.server_time = server_time
         super().__init__(message)
 
     def __str__(self) -> str:
@@ -130,7 +155,7 @@ class ServiceError(HealthImagingError):
             text += f" [request id {self.request_id}]"
         if self.attempts > 1:
             text += f" after {self.attempts} attempts"
-        return text
+        return text + self._unclear_outcome()
 
     def __repr__(self) -> str:
         return (
@@ -164,18 +189,16 @@ class ConflictException(ServiceError):
     the request named, so the caller can list the versions and decide.
     """
 
-    may_have_applied: bool = False
     version_ids: Mapping[str, str] = {}
 
-    def __str__(self) -> str:
-        text = super().__str__()
-        if self.may_have_applied:
-            ids = ", ".join(f"{k}={v}" for k, v in self.version_ids.items())
-            text += (
-                "; an earlier attempt of this write may already have been applied"
-                f" ({ids}): list the image set's versions before trying again"
-            )
-        return text
+    def _unclear_outcome(self) -> str:
+        if not self.may_have_applied:
+            return ""
+        ids = ", ".join(f"{k}={v}" for k, v in self.version_ids.items())
+        return (
+            "; an earlier attempt of this write may already have been applied"
+            f" ({ids}): list the image set's versions before trying again"
+        )
 
 
 class ThrottlingException(ServiceError):
@@ -189,11 +212,19 @@ class InternalServerException(ServiceError):
 class TransportError(HealthImagingError):
     """The request could not be sent, or its response could not be read in full.
 
-    The underlying ``httpx`` exception is chained as ``__cause__``.
+    The underlying ``httpx`` exception is chained as ``__cause__``. ``request_sent``
+    is False when the request provably never left the client (no connection could
+    be made, or none came free in time): then even a write that nothing guards
+    is retried.
     """
 
-    def __init__(self, message: str, *, operation: str | None = None) -> None:
+    #: False when the request provably never left the client.
+    request_sent: bool = True
+
+    def __init__(self, message: str, *, operation: str | None = None, request_sent: bool | None = None) -> None:
         self.operation = operation
+        if request_sent is not None:
+            self.request_sent = request_sent
         super().__init__(message)
 
     def __str__(self) -> str:
@@ -202,15 +233,21 @@ class TransportError(HealthImagingError):
             text = f"{self.operation}: {text}"
         if self.attempts > 1:
             text += f" (after {self.attempts} attempts)"
-        return text
+        return text + self._unclear_outcome()
 
 
 class ConnectError(TransportError):
     """No connection to the endpoint could be made."""
 
+    request_sent = False
+
 
 class TimeoutError(TransportError):
-    """Connecting, sending or reading took longer than the configured timeout."""
+    """An attempt, or the whole call, took longer than its timeout (``timeout``, ``total_timeout``).
+
+    The SDK enforces each attempt's deadline itself, reading the body included,
+    whatever the transport does; waiting for a free connection counts too.
+    """
 
 
 class InvalidResponseError(HealthImagingError):
@@ -233,11 +270,35 @@ class InvalidResponseError(HealthImagingError):
         text = f"{self.operation}: {super().__str__()}" if self.operation else super().__str__()
         if self.request_id:
             text += f" [request id {self.request_id}]"
-        return text
+        return text + self._unclear_outcome()
+
+
+class ResponseTooLargeError(InvalidResponseError):
+    """A response body decodes to more than the client accepts (``max_response_bytes``), or inflates
+    far more than real documents do (a decompression bomb). ``limit`` is the cap that was crossed, in bytes.
+
+    The SDK stops reading as soon as the cap is crossed; the message names the cap, never content.
+    """
+
+    def __init__(self, message: str, *, limit: int, operation: str | None = None) -> None:
+        self.limit = limit
+        super().__init__(message, operation=operation)
 
 
 class CredentialsError(HealthImagingError):
     """No AWS credentials were found, or loading them failed."""
+
+
+class ClientClosedError(HealthImagingError, RuntimeError):
+    """The client (or the ``httpx`` client it sends with) was closed: nothing was sent, and nothing is retried."""
+
+
+class WrongEventLoopError(HealthImagingError, RuntimeError):
+    """An ``AsyncClient`` was used from another event loop than the one it first ran on.
+
+    Its connections belong to that loop. Make one ``AsyncClient`` per event loop
+    (per ``asyncio.run``), and close it before its loop ends (``async with``).
+    """
 
 
 class PaginationError(HealthImagingError):

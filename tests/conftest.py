@@ -14,9 +14,12 @@ from typing import Any, ClassVar
 import httpx
 import pytest
 import respx.mocks
+from httpx_aiohttp import AiohttpTransport
 
 import healthimaging_client as hic
 from healthimaging_client.testing import FakeClock
+
+from .faultserver import FaultServer
 
 
 class _RespxMocker(respx.mocks.HTTPCoreMocker):
@@ -133,3 +136,59 @@ def sdk(request: pytest.FixtureRequest) -> Iterator[Harness]:
     harness = Harness(request.param)
     yield harness
     harness.close()
+
+
+# --- the fault server (tests/faultserver.py), with a client of each kind aimed at it ---------------
+
+#: Short enough that the slow case is quick, long enough for a loaded 2-core machine to answer the others.
+READ_TIMEOUT = 0.5
+
+#: "async" is AsyncClient's default transport, whichever that is; the other two name one explicitly.
+TRANSPORTS = ["sync", "async", "async-httpx", "async-aiohttp"]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[FaultServer]:
+    """One server for the module; each test scripts it afresh, which also clears its request log."""
+    server = FaultServer().start()
+    yield server
+    server.stop()
+
+
+class Faulty:
+    """One client of the parametrized kind, aimed at the fault server, whose waits are only recorded."""
+
+    def __init__(self, transport: str, server: FaultServer, **overrides: Any) -> None:
+        self.harness = Harness("sync" if transport == "sync" else "async")
+        self.http: httpx.AsyncClient | None = None
+        # verify=False only skips loading CA certificates (50 ms a client): the server speaks plain HTTP.
+        if transport == "async-httpx":
+            self.http = httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(verify=False))
+        elif transport == "async-aiohttp":
+            self.http = httpx.AsyncClient(transport=AiohttpTransport(verify=False))
+        extra: dict[str, Any] = {"http_client": self.http} if self.http is not None else {}
+        settings: dict[str, Any] = {
+            "endpoint_url": server.url,
+            "retry": hic.RetryConfig(),  # the defaults: 3 attempts, base 1 s, cap 20 s
+            "timeout": httpx.Timeout(READ_TIMEOUT, connect=5.0),
+            **extra,
+        }
+        self.client = self.harness.client(**{**settings, **overrides})
+        self.slept = self.harness.clock.sleeps
+
+    def call(self, operation: str) -> Any:
+        if operation == "GetImageSetMetadata":
+            return self.harness.run(self.client.get_image_set_metadata(DATASTORE_ID, IMAGE_SET_ID))
+        return self.harness.run(self.client.search_image_sets(DATASTORE_ID))
+
+    def close(self) -> None:
+        if self.http is not None:
+            self.harness.run(self.http.aclose())
+        self.harness.close()
+
+
+@pytest.fixture(params=TRANSPORTS)
+def faulty(request: pytest.FixtureRequest, server: FaultServer) -> Iterator[Faulty]:
+    faulty = Faulty(request.param, server)
+    yield faulty
+    faulty.close()

@@ -4,7 +4,8 @@ Each request it reads takes the next step of a script (the last step
 repeats), so a test says "reset, then answer 200" and then counts what the
 server saw. It speaks raw sockets, because the faults live below HTTP: a
 reset before any byte, a body shorter than its Content-Length, an answer
-that comes too late.
+that comes too late, a ``100 Continue`` and then nothing, a body trickled
+one byte at a time.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def reply(status: int, body: bytes = b"", headers: Mapping[str, str] | None = No
     head = _head(status, {"Content-Type": "application/json", **(headers or {})}, len(body))
 
     def step(conn: socket.socket, server: FaultServer) -> bool:
-        conn.sendall(head + body)
+        conn.sendall(head)
+        conn.sendall(body)  # apart: a large body is not copied (the memory tests measure the client)
         return True
 
     return step
@@ -98,6 +100,44 @@ def stall(seconds: float, then: Step) -> Step:
     def step(conn: socket.socket, server: FaultServer) -> bool:
         if server.stopping.wait(seconds):
             return False
+        return then(conn, server)
+
+    return step
+
+
+def interim_then_silence(status: int = 100, seconds: float = 30.0) -> Step:
+    """Send an interim (1xx) response, then nothing for ``seconds`` (cut short when the server stops)."""
+
+    def step(conn: socket.socket, server: FaultServer) -> bool:
+        conn.sendall(f"HTTP/1.1 {status} Continue\r\n\r\n".encode())
+        server.stopping.wait(seconds)
+        return False
+
+    return step
+
+
+def trickle(body: bytes, every: float, status: int = 200) -> Step:
+    """Promise ``body``, then send it one byte every ``every`` seconds, until done or the client hangs up."""
+    head = _head(status, {"Content-Type": "application/json"}, len(body))
+
+    def step(conn: socket.socket, server: FaultServer) -> bool:
+        conn.sendall(head)
+        for byte in body:
+            if server.stopping.wait(every):
+                return False
+            conn.sendall(bytes([byte]))
+        return True
+
+    return step
+
+
+def held(release: threading.Event, then: Step) -> Step:
+    """Say nothing until the test sets ``release`` (or the server stops), then do ``then``."""
+
+    def step(conn: socket.socket, server: FaultServer) -> bool:
+        while not release.wait(0.01):
+            if server.stopping.is_set():
+                return False
         return then(conn, server)
 
     return step

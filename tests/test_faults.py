@@ -10,74 +10,21 @@ The waits are recorded, not slept, so the suite takes about a second.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import attrs
-import httpx
 import pytest
-from httpx_aiohttp import AiohttpTransport
 
 import healthimaging_client as hic
 
-from .conftest import DATASTORE_ID, IMAGE_SET_ID, Harness
+from .conftest import DATASTORE_ID, IMAGE_SET_ID, Faulty
 from .faultserver import FaultServer, Step, raw, reply, reply_gzip, reply_json, reset, stall, truncated
 
 METADATA = {"SchemaVersion": "1.1", "DatastoreID": DATASTORE_ID, "ImageSetID": IMAGE_SET_ID, "Patient": {"DICOM": {}}}
 SEARCH = {"imageSetsMetadataSummaries": [{"imageSetId": IMAGE_SET_ID, "version": 1}]}
 HTML_502 = b"<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>"
 DEFAULT_ATTEMPTS = 3
-#: Short enough that the slow case is quick, long enough for a loaded 2-core machine to answer the others.
-READ_TIMEOUT = 0.5
-
-#: "async" is AsyncClient's default transport, whichever that is; the other two name one explicitly.
-TRANSPORTS = ["sync", "async", "async-httpx", "async-aiohttp"]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[FaultServer]:
-    """One server for the module; each test scripts it afresh, which also clears its request log."""
-    server = FaultServer().start()
-    yield server
-    server.stop()
-
-
-class Faulty:
-    """One client of the parametrized kind, aimed at the fault server, whose waits are only recorded."""
-
-    def __init__(self, transport: str, server: FaultServer) -> None:
-        self.harness = Harness("sync" if transport == "sync" else "async")
-        self.http: httpx.AsyncClient | None = None
-        # verify=False only skips loading CA certificates (50 ms a client): the server speaks plain HTTP.
-        if transport == "async-httpx":
-            self.http = httpx.AsyncClient(transport=httpx.AsyncHTTPTransport(verify=False))
-        elif transport == "async-aiohttp":
-            self.http = httpx.AsyncClient(transport=AiohttpTransport(verify=False))
-        extra: dict[str, Any] = {"http_client": self.http} if self.http is not None else {}
-        self.client = self.harness.client(
-            endpoint_url=server.url,
-            retry=hic.RetryConfig(),  # the defaults: 3 attempts, base 1 s, cap 20 s
-            timeout=httpx.Timeout(READ_TIMEOUT, connect=5.0),
-            **extra,
-        )
-        self.slept = self.harness.clock.sleeps
-
-    def call(self, operation: str) -> Any:
-        if operation == "GetImageSetMetadata":
-            return self.harness.run(self.client.get_image_set_metadata(DATASTORE_ID, IMAGE_SET_ID))
-        return self.harness.run(self.client.search_image_sets(DATASTORE_ID))
-
-    def close(self) -> None:
-        if self.http is not None:
-            self.harness.run(self.http.aclose())
-        self.harness.close()
-
-
-@pytest.fixture(params=TRANSPORTS)
-def faulty(request: pytest.FixtureRequest, server: FaultServer) -> Iterator[Faulty]:
-    faulty = Faulty(request.param, server)
-    yield faulty
-    faulty.close()
 
 
 def _metadata_ok(result: Any) -> None:

@@ -104,11 +104,13 @@ def test_backoff_is_full_jitter_under_an_exponential_ceiling_with_a_cap() -> Non
         ({"x-amz-retry-after": "1500"}, 1.5),  # milliseconds
         ({"x-amz-retry-after": "250", "Retry-After": "9"}, 0.25),  # the AWS header wins
         ({"Retry-After": "600"}, 20.0),  # capped
-        ({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, 0.75),  # a date: the backoff applies
+        ({"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"}, 0.1),  # a date: the backoff applies
+        ({"Retry-After": "0"}, 0.1),  # never shorter than the backoff (issue 13)
+        ({"x-amz-retry-after": "0"}, 0.1),
     ],
 )
 def test_server_asked_wait_is_honoured_and_capped(headers: dict[str, str], expected: float) -> None:
-    policy = RetryPolicy(hic.RetryConfig(), rand=lambda: 0.75)
+    policy = RetryPolicy(hic.RetryConfig(), rand=lambda: 0.1)  # the backoff of attempt 1 is 0.1 s
     assert policy.delay(1, service_error(429, **headers)) == expected
 
 

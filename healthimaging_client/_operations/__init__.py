@@ -7,7 +7,7 @@ clients send what a ``Call`` describes and hand the bytes back to
 :meth:`Call.parse`, so they share every rule of the wire format.
 """
 
-from ._call import Call, Operation
+from ._call import MODEL_BOUNDED_ANSWER, Call, Operation, RetrySafety
 from ._paging import Page, Paginator
 from .datastores import create_datastore, delete_datastore, get_datastore, list_datastores
 from .image_sets import get_image_set_metadata, list_image_set_versions, read_metadata, search_image_sets
@@ -22,11 +22,13 @@ from .tags import list_tags_for_resource, tag_resource, untag_resource
 from .writes import CopiableInput, UpdatesInput, copy_image_set, update_image_set_metadata
 
 __all__ = [
+    "MODEL_BOUNDED_ANSWER",
     "Call",
     "CopiableInput",
     "Operation",
     "Page",
     "Paginator",
+    "RetrySafety",
     "UpdatesInput",
     "copy_image_set",
     "create_datastore",

@@ -1,8 +1,9 @@
 """What every operation definition produces: a :class:`Call`, and the names of the operations.
 
 A ``Call`` is one HTTP request, already encoded (the signature covers exactly
-its bytes), plus how to read a successful response. Paths and queries are
-percent-encoded by RFC 3986: only ``A-Z a-z 0-9 - _ . ~`` stay as they are.
+its bytes), plus how to read a successful response and what a retry of it may
+do (:class:`RetrySafety`). Paths and queries are percent-encoded by RFC 3986:
+only ``A-Z a-z 0-9 - _ . ~`` stay as they are.
 """
 
 from __future__ import annotations
@@ -50,6 +51,35 @@ class Operation(enum.StrEnum):
     LIST_TAGS_FOR_RESOURCE = "ListTagsForResource"
 
 
+class RetrySafety(enum.Enum):
+    """What a retry may do after an attempt whose outcome is unclear; each operation's definition says which.
+
+    An outcome is unclear when the request may have reached the service and no
+    answer says what happened: a response cut short, a read timeout, a 500,
+    502 or 504. ``_retry`` decides from this what is retried; docs/errors.md
+    has the table for every write.
+    """
+
+    #: Changes nothing: retried after any retryable failure.
+    READ = "read"
+    #: The service applies a repeat once: it carries a ``clientToken`` made once per call in its
+    #: definition (``_tokens.client_token_for``, named in ``Call.idempotency_token``), or the model
+    #: marks it idempotent. Retried as a read.
+    IDEMPOTENT = "idempotent"
+    #: Names the version ids it expects to be the latest: retried, because a repeat of an applied
+    #: write meets a 409 at worst, which then says ``may_have_applied``.
+    VERSION_GUARDED = "version-guarded"
+    #: Nothing stops a repeat from applying again (a copy into a new image set): retried only when
+    #: the request provably never reached the service (no connection; 429; 503); otherwise the
+    #: call ends in an error with ``may_have_applied`` set.
+    UNGUARDED = "unguarded"
+
+
+#: The most any answer bounded by the model holds (search and version pages hold at most 50
+#: entries of bounded fields, well under 1 MiB): a bigger body is refused whatever the client allows.
+MODEL_BOUNDED_ANSWER = 16 * 2**20
+
+
 @attrs.frozen
 class Call(Generic[T]):
     """One operation's HTTP request, and how to read its successful response."""
@@ -62,7 +92,8 @@ class Call(Generic[T]):
     read: Callable[[bytes], T] = attrs.field(repr=False)
     #: For writes: the version ids the request is guarded by (named in conflict errors).
     guard_versions: Mapping[str, str] | None = None
-    #: Read a successful body as sent, without undoing its Content-Encoding (``read`` does it in one pass).
+    #: Read a successful body as sent, without undoing its Content-Encoding: ``read`` inflates it itself, in
+    #: one pass and within the cap (``_wire.limits.inflate_document``), freeing the bytes before parsing.
     raw_body: bool = False
     #: The HTTP method, as the service model says.
     method: str = "POST"
@@ -71,6 +102,14 @@ class Call(Generic[T]):
     #: For a write that is idempotent by token: the ``clientToken`` it carries. Every attempt of this call
     #: sends the same token, so however often it is retried the service applies the write once.
     idempotency_token: str | None = None
+
+    # --- integrity: what a retry may do, and how big an answer can be (issue 13) ---
+    #: What a retry after an unclear outcome may do; every write sets its own (one with an
+    #: ``idempotency_token`` is IDEMPOTENT unless it says otherwise).
+    retry_safety: RetrySafety = attrs.field(default=attrs.Factory(lambda call: _safety_of(call), takes_self=True))
+    #: The most a response body can hold by the model (``MODEL_BOUNDED_ANSWER``), or None when only
+    #: the client's ``max_response_bytes`` bounds it (a metadata document).
+    max_body_bytes: int | None = None
 
     def parse(self, status: int, headers: Mapping[str, str], content: bytes) -> T:
         """The typed output for a 2xx response; raises the typed error otherwise."""
@@ -88,6 +127,11 @@ class Call(Generic[T]):
                 status_code=status,
                 request_id=headers.get("x-amzn-requestid"),
             ) from None
+
+
+def _safety_of(call: Call[object]) -> RetrySafety:
+    """A call's own retry safety when its definition names none: a token makes it idempotent."""
+    return RetrySafety.READ if call.idempotency_token is None else RetrySafety.IDEMPOTENT
 
 
 def _describe(exc: Exception) -> str:

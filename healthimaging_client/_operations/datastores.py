@@ -15,7 +15,7 @@ from .. import models as m
 from .._wire import resource_rules as r
 from .._wire import validation as v
 from .._wire.bodies import json_body, reader
-from ._call import Call, Operation, query, segment
+from ._call import MODEL_BOUNDED_ANSWER, Call, Operation, RetrySafety, query, segment
 from ._tokens import client_token_for
 
 NO_HOST_PREFIX = ""
@@ -60,6 +60,7 @@ def create_datastore(
         json_body({name: value for name, value in body.items() if value is not None}),
         _read_create,
         host_prefix=NO_HOST_PREFIX,
+        max_body_bytes=MODEL_BOUNDED_ANSWER,
         idempotency_token=token,
     )
 
@@ -80,6 +81,7 @@ def get_datastore(datastore_id: str) -> Call[m.GetDatastoreOutput]:
         _read_get,
         method="GET",
         host_prefix=NO_HOST_PREFIX,
+        max_body_bytes=MODEL_BOUNDED_ANSWER,
     )
 
 
@@ -106,6 +108,7 @@ def list_datastores(
         _read_list,
         method="GET",
         host_prefix=NO_HOST_PREFIX,
+        max_body_bytes=MODEL_BOUNDED_ANSWER,
     )
 
 
@@ -125,6 +128,8 @@ def delete_datastore(datastore_id: str) -> Call[m.DeleteDatastoreOutput]:
         _read_delete,
         method="DELETE",
         host_prefix=NO_HOST_PREFIX,
+        max_body_bytes=MODEL_BOUNDED_ANSWER,
+        retry_safety=RetrySafety.IDEMPOTENT,  # idempotent in the model: a repeat answers with its status
     )
 
 

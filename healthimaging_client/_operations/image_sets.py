@@ -8,9 +8,9 @@ from collections.abc import Sequence
 from .. import models as m
 from .._wire import validation as v
 from .._wire.bodies import json_body, read_json, reader
-from .._wire.gzip import decompress_metadata
+from .._wire.limits import inflate_document
 from ..metadata import ImageSetMetadata
-from ._call import Call, Operation, query, segment
+from ._call import MODEL_BOUNDED_ANSWER, Call, Operation, query, segment
 
 
 def search_image_sets(
@@ -35,6 +35,7 @@ def search_image_sets(
         query([("maxResults", max_results), ("nextToken", next_token)]),
         json_body(m.SearchCriteria(filters=filters, sort=sort)),
         _read_search,
+        max_body_bytes=MODEL_BOUNDED_ANSWER,
     )
 
 
@@ -61,8 +62,8 @@ def get_image_set_metadata(
 
 
 def _metadata_text(content: bytes) -> str:
-    """The document as text; the decompressed bytes are freed on return, before parsing starts."""
-    data = decompress_metadata(content)
+    """The document as text, inflated within the cap; the decompressed bytes are freed on return, before parsing."""
+    data = inflate_document(content)
     return data.decode(json.detect_encoding(data), "surrogatepass")
 
 
@@ -91,6 +92,7 @@ def list_image_set_versions(
         query([("maxResults", max_results), ("nextToken", next_token)]),
         None,
         _read_versions,
+        max_body_bytes=MODEL_BOUNDED_ANSWER,
     )
 
 

@@ -12,7 +12,7 @@ from .._wire import resource_rules as r
 from .._wire import validation as v
 from .._wire.bodies import json_body, reader
 from .._wire.converter import converter
-from ._call import Call, Operation, query, segment
+from ._call import MODEL_BOUNDED_ANSWER, Call, Operation, query, segment
 from ._tokens import client_token_for
 from .datastores import NO_HOST_PREFIX
 
@@ -63,6 +63,7 @@ def start_dicom_import_job(
         json_body({name: value for name, value in body.items() if value is not None}),
         _read_start,
         host_prefix=NO_HOST_PREFIX,
+        max_body_bytes=MODEL_BOUNDED_ANSWER,
         idempotency_token=token,
     )
 
@@ -84,6 +85,7 @@ def get_dicom_import_job(datastore_id: str, job_id: str) -> Call[m.GetDICOMImpor
         _read_get,
         method="GET",
         host_prefix=NO_HOST_PREFIX,
+        max_body_bytes=MODEL_BOUNDED_ANSWER,
     )
 
 
@@ -112,6 +114,7 @@ def list_dicom_import_jobs(
         _read_list,
         method="GET",
         host_prefix=NO_HOST_PREFIX,
+        max_body_bytes=MODEL_BOUNDED_ANSWER,
     )
 
 

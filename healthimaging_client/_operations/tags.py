@@ -13,7 +13,7 @@ from .. import models as m
 from .._wire import resource_rules as r
 from .._wire import validation as v
 from .._wire.bodies import json_body, read_json, reader
-from ._call import Call, Operation, query, segment
+from ._call import MODEL_BOUNDED_ANSWER, Call, Operation, RetrySafety, query, segment
 from .datastores import NO_HOST_PREFIX
 
 
@@ -30,6 +30,8 @@ def tag_resource(resource_arn: str, *, tags: Mapping[str, str]) -> Call[None]:
         json_body({"tags": dict(tags)}),
         read_nothing,
         host_prefix=NO_HOST_PREFIX,
+        max_body_bytes=MODEL_BOUNDED_ANSWER,
+        retry_safety=RetrySafety.IDEMPOTENT,  # a repeat sets the same keys again
     )
 
 
@@ -47,6 +49,8 @@ def untag_resource(resource_arn: str, *, tag_keys: Sequence[str]) -> Call[None]:
         read_nothing,
         method="DELETE",
         host_prefix=NO_HOST_PREFIX,
+        max_body_bytes=MODEL_BOUNDED_ANSWER,
+        retry_safety=RetrySafety.IDEMPOTENT,  # a repeat removes the same keys again
     )
 
 
@@ -63,6 +67,7 @@ def list_tags_for_resource(resource_arn: str) -> Call[m.ListTagsForResourceOutpu
         _read_list,
         method="GET",
         host_prefix=NO_HOST_PREFIX,
+        max_body_bytes=MODEL_BOUNDED_ANSWER,
     )
 
 

@@ -1,8 +1,12 @@
-"""The image-set writes: UpdateImageSetMetadata and CopyImageSet.
+"""The image-set writes: UpdateImageSetMetadata and CopyImageSet, and what a retry of each may do.
 
-Both are guarded by the version ids they name (``latestVersion``), which is
-what a retry relies on: see ``_retry`` for what a retry after an unclear
-outcome does.
+An update, and a copy into an existing image set, are guarded by the version
+ids they name (``latestVersion``): a repeat of an applied write meets a 409,
+so they are retried (``RetrySafety.VERSION_GUARDED``). A copy into a new image
+set is guarded by nothing: a repeat makes a second copy, so it is retried only
+when the request provably never reached the service
+(``RetrySafety.UNGUARDED``). ``_retry`` applies this; docs/errors.md has the
+table.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from .. import models as m
 from .._wire import validation as v
 from .._wire.bodies import json_body, reader
 from ..builders import CopySubsetBuilder, DICOMUpdatesBuilder
-from ._call import Call, Operation, query, segment
+from ._call import MODEL_BOUNDED_ANSWER, Call, Operation, RetrySafety, query, segment
 
 T = TypeVar("T")
 
@@ -66,6 +70,8 @@ def update_image_set_metadata(
         json_body(m.MetadataUpdates(dicom_updates=updates, revert_to_version_id=revert)),
         _read_update,
         guard_versions={"latest_version_id": latest},
+        retry_safety=RetrySafety.VERSION_GUARDED,
+        max_body_bytes=MODEL_BOUNDED_ANSWER,
     )
 
 
@@ -160,6 +166,9 @@ def copy_image_set(
         json_body(information),
         _read_copy,
         guard_versions=guard,
+        # Into a new image set, nothing stops a repeat from making a second copy.
+        retry_safety=RetrySafety.UNGUARDED if destination is None else RetrySafety.VERSION_GUARDED,
+        max_body_bytes=MODEL_BOUNDED_ANSWER,
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
+from datetime import UTC
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from .. import errors
@@ -52,6 +54,18 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     return None
 
 
+def _server_time(headers: Mapping[str, str]) -> float | None:
+    """The service's clock from the ``Date`` header (seconds since the epoch), if it sent a readable one."""
+    value = headers.get("date")
+    if not value:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()  # HTTP dates are GMT
+
+
 def service_error(operation: str, status: int, headers: Mapping[str, str], content: bytes) -> errors.ServiceError:
     """The typed error for a non-2xx response, whatever its body holds (JSON, HTML or nothing)."""
     body: dict[str, Any] = {}
@@ -75,4 +89,5 @@ def service_error(operation: str, status: int, headers: Mapping[str, str], conte
         code=code,
         request_id=headers.get("x-amzn-requestid"),
         retry_after=_retry_after(headers),
+        server_time=_server_time(headers),
     )
