@@ -12,10 +12,11 @@ exception, and are async-only.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from types import TracebackType
-from typing import Any, Concatenate, ParamSpec, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Self, TypeVar
 
 import httpx
 
@@ -29,11 +30,26 @@ from ._core import Core
 from ._download import MetadataFile
 from ._methods import method_like, type_arguments
 from ._operations import Call, Page, Paginator
+from ._pixel_requests import (
+    DEFAULT_FRAME_CONCURRENCY,
+    FrameFetch,
+    FramesInput,
+    check_metadata,
+    find_ref,
+    frame_fetches,
+    require_pixels,
+    volume_fetches,
+)
 from ._status_waiter import DatastoreWaiter, ImportJobWaiter
 from ._transport import default_async_http
-from ._waiter import ImageSetWaiter
+from ._waiter import ImageSetDeletionWaiter, ImageSetWaiter
 from ._wire.validation import positive_int
-from .metadata import ImageSetMetadata
+from .metadata import ImageSetMetadata, Series
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from .pixels import FrameRef, Volume
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -182,7 +198,10 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         timeout: float = DEFAULT_WAIT_TIMEOUT,
         poll_interval: float = DEFAULT_POLL_INTERVAL,
     ) -> m.ImageSetProperties:
-        """Wait until a version (the latest by default) is no longer locked by an update or copy; its properties.
+        """Wait until a version (the latest by default) is no longer locked by a write; its properties.
+
+        The write is an update or a copy, or a deletion, after which the version is DELETED
+        (``wait_for_image_set_deletion`` waits for that alone, through GetImageSet).
 
         Raises :class:`~healthimaging_client.WaiterError` (with the service's message) when the write
         failed, and :class:`~healthimaging_client.WaiterTimeoutError` when ``timeout`` seconds pass.
@@ -196,6 +215,138 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
             clock=self._core.clock.monotonic,
         )
         return await self._core.wait(waiter)
+
+    # --- pixel data and the image set's own state (issue 15) ---------------------------
+
+    get_image_frame = _sends(ops.get_image_frame)
+    get_image_set = _sends(ops.get_image_set)
+    delete_image_set = _sends(ops.delete_image_set)
+
+    async def wait_for_image_set_deletion(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        *,
+        timeout: float = DEFAULT_WAIT_TIMEOUT,
+        poll_interval: float = DEFAULT_POLL_INTERVAL,
+    ) -> None:
+        """Wait until a DeleteImageSet has finished: GetImageSet says DELETED, or no longer finds the image set.
+
+        A 404 counts as deleted (so an image set that never existed is "deleted" too).
+        Raises :class:`~healthimaging_client.WaiterTimeoutError` when ``timeout`` seconds pass.
+        """
+        waiter = ImageSetDeletionWaiter(
+            datastore_id, image_set_id, timeout=timeout, poll_interval=poll_interval, clock=self._core.clock.monotonic
+        )
+        with contextlib.suppress(errors.ResourceNotFoundException):  # forgotten: deleted as surely as DELETED
+            await self._core.wait(waiter)
+
+    async def get_frame_array(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        image_frame_id: str,
+        *,
+        metadata: ImageSetMetadata | None = None,
+        verify: bool = True,
+        rescale: bool = False,
+    ) -> NDArray[Any]:
+        """One frame decoded to a NumPy array in DICOM's layout: rows x columns (x samples, interleaved).
+
+        The dtype is ``uint8``/``int8``/``uint16``/``int16`` as BitsAllocated and
+        PixelRepresentation say, or ``float32`` physical values with ``rescale``
+        (RescaleSlope and RescaleIntercept). ``verify`` checks the CRC32 the
+        metadata lists (:class:`~healthimaging_client.ChecksumMismatchError`).
+        The image set's metadata is fetched first unless given as ``metadata``.
+        Needs the ``pixels`` extra; with ``AsyncClient`` decoding runs off the event loop.
+        """
+        call = ops.get_image_frame(datastore_id, image_set_id, image_frame_id)
+        require_pixels()
+        if metadata is None:
+            metadata = await self.get_image_set_metadata(datastore_id, image_set_id)
+        check_metadata(image_set_id, metadata)
+        return await self._frame_array(FrameFetch(find_ref(metadata, image_frame_id), call), verify, rescale)
+
+    def iter_frame_arrays(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        frames: FramesInput,
+        *,
+        verify: bool = True,
+        rescale: bool = False,
+        ordered: bool = False,
+        concurrency: int = DEFAULT_FRAME_CONCURRENCY,
+    ) -> AsyncIterator[tuple[FrameRef, NDArray[Any]]]:
+        """Every frame of an image set's metadata, a series or an instance (or the ``FrameRef``s given), decoded.
+
+        Yields ``(ref, array)``, ``ref`` saying which frame of which instance it is,
+        as frames arrive, or in the order given with ``ordered``. ``concurrency``
+        frames are fetched at once; they decode on the process's pool of a thread
+        per core (imagecodecs releases the GIL). The first failure ends the iteration, and
+        leaving it early cancels what is in flight. Arguments are checked when it
+        is called, before anything is sent. ``verify`` and ``rescale`` as in
+        :meth:`get_frame_array`.
+        """
+        fetches = frame_fetches(datastore_id, image_set_id, frames, concurrency)
+
+        async def decoded(fetch: FrameFetch) -> tuple[FrameRef, NDArray[Any]]:
+            return fetch.ref, await self._frame_array(fetch, verify, rescale)
+
+        return self._core.backend.map_bounded(decoded, fetches, limit=concurrency, ordered=ordered)
+
+    async def get_series_volume(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        series: Series,
+        *,
+        verify: bool = True,
+        rescale: bool = False,
+        concurrency: int = DEFAULT_FRAME_CONCURRENCY,
+    ) -> Volume:
+        """A series of the metadata tree as one 3D volume, with its spacing, orientation and origin.
+
+        Slices are ordered along the slice normal (``pixels.plan_volume``); each
+        frame is decoded straight into its slice of the preallocated array as it
+        arrives, ``concurrency`` at a time, so assembling costs little more than
+        the volume itself. ``rescale`` makes it ``float32`` physical values.
+        Raises :class:`~healthimaging_client.VolumeGeometryError` before fetching
+        anything when the frames do not stack.
+        """
+        from .pixels import plan_volume
+
+        plan = plan_volume(series)
+        fetches = volume_fetches(datastore_id, image_set_id, plan.slices, concurrency)
+        volume = plan.allocate(rescale=rescale)
+        run = self._core.backend.run_cpu_bound
+
+        async def fill(fetch: FrameFetch) -> None:
+            output = await self._core.request(fetch.call)
+            await run(plan.fill, volume, fetch.ref.image_frame_id, output.data, output.content_type, verify=verify)
+
+        async with contextlib.aclosing(
+            self._core.backend.map_bounded(fill, fetches, limit=concurrency, ordered=False)
+        ) as filled:
+            async for _ in filled:
+                pass
+        return plan.volume(volume)
+
+    async def _frame_array(self, fetch: FrameFetch, verify: bool, rescale: bool) -> NDArray[Any]:
+        """Fetch one frame and decode it on the process's CPU pool (off the event loop for ``AsyncClient``)."""
+        from .pixels import decode_frame
+
+        output = await self._core.request(fetch.call)
+        ref = fetch.ref
+        return await self._core.backend.run_cpu_bound(
+            decode_frame,
+            output.data,
+            ref.instance,
+            ref.frame,
+            content_type=output.content_type,
+            verify=verify,
+            rescale=rescale,
+        )
 
     # --- datastores, import jobs and tags (no host prefix) -----------------------------
 

@@ -15,18 +15,22 @@ capped at the time left and a check between the chunks of the body.
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Collection, Iterable
 from types import TracebackType
-from typing import TYPE_CHECKING, ParamSpec, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 
 import httpx
 
 from . import errors
+from ._transport import DEFAULT_LIMITS
 
 if TYPE_CHECKING:
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
     from contextlib import AbstractAsyncContextManager
 
     from botocore.credentials import ReadOnlyCredentials
@@ -36,9 +40,12 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+X = TypeVar("X")
+R = TypeVar("R")
 
 #: Connections in the pool when ``limits`` does not say: httpx's default, and aiohttp's.
-DEFAULT_POOL_SIZE = 100
+DEFAULT_POOL_SIZE = DEFAULT_LIMITS.max_connections or 100
 
 
 class Backend(Protocol):
@@ -54,6 +61,10 @@ class Backend(Protocol):
     async def run_blocking(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
     async def credentials(self, signer: Signer) -> ReadOnlyCredentials: ...
     async def close(self, *, close_http: bool) -> None: ...
+    def map_bounded(
+        self, fn: Callable[[X], Awaitable[R]], items: Iterable[X], *, limit: int, ordered: bool
+    ) -> AsyncGenerator[R]: ...
+    async def run_cpu_bound(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
 
 
 class _Lifecycle:
@@ -115,6 +126,33 @@ class BlockingBackend(_Lifecycle):
         self.closed = True
         if close_http:
             self.http.close()
+
+    def map_bounded(
+        self, fn: Callable[[X], Awaitable[R]], items: Iterable[X], *, limit: int, ordered: bool
+    ) -> AsyncGenerator[R]:
+        """``fn`` of each item, ``limit`` at a time on worker threads (each runs its coroutine to completion).
+
+        Results come in completion order, or in the items' order with ``ordered``;
+        the first failure ends the iteration. Leaving it (or a failure) cancels
+        what has not started and waits for what has, so no thread outlives it.
+        """
+        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+
+        pool = ThreadPoolExecutor(limit, thread_name_prefix="healthimaging-client")
+
+        async def first_done(running: list[Any]) -> Collection[object]:
+            return wait(running, return_when=FIRST_COMPLETED).done
+
+        async def stop(running: Iterable[Any]) -> None:
+            for future in running:
+                future.cancel()
+            pool.shutdown(wait=True)
+
+        return _window(lambda item: pool.submit(_run, fn, item), first_done, stop, items, limit, ordered)
+
+    async def run_cpu_bound(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """``fn`` on the process's CPU pool (:func:`cpu_pool`); the calling thread waits for it."""
+        return cpu_pool().submit(fn, *args, **kwargs).result()
 
 
 class AsyncioBackend(_Lifecycle):
@@ -192,6 +230,30 @@ class AsyncioBackend(_Lifecycle):
                 " was sent (make one AsyncClient per event loop, and close it before its loop ends)"
             )
 
+    def map_bounded(
+        self, fn: Callable[[X], Awaitable[R]], items: Iterable[X], *, limit: int, ordered: bool
+    ) -> AsyncGenerator[R]:
+        """``fn`` of each item, ``limit`` at a time as tasks; results as :meth:`BlockingBackend.map_bounded` says."""
+        import asyncio
+
+        async def first_done(running: list[Any]) -> Collection[object]:
+            return (await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED))[0]
+
+        async def stop(running: Iterable[Any]) -> None:
+            tasks = list(running)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        return _window(lambda item: asyncio.ensure_future(fn(item)), first_done, stop, items, limit, ordered)
+
+    async def run_cpu_bound(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+        """``fn`` on the process's CPU pool (:func:`cpu_pool`), off the event loop."""
+        import asyncio
+        import functools
+
+        return await asyncio.get_running_loop().run_in_executor(cpu_pool(), functools.partial(fn, *args, **kwargs))
+
 
 class _FifoGate:
     """At most ``size`` holders. Waiters are served first come, first served: a freed slot goes
@@ -266,6 +328,75 @@ class _Exchange:
             self._gate.release()
         if self._scope.expired() and exc is not None:  # the transport swallowed the cancellation into its own error
             raise self._deadline.exceeded() from None
+
+
+_cpu_pool: ThreadPoolExecutor | None = None
+_cpu_pool_lock = threading.Lock()
+
+
+def cpu_pool() -> ThreadPoolExecutor:
+    """One pool of as many threads as the process may use cores, for CPU-bound work that releases the GIL (decoding).
+
+    Shared by every client in the process: frames fetched on many connections
+    are decoded no more at once than there are cores to run them, so threads
+    do not contend for cores, and the decoders' working memory stays in a
+    few threads (glibc keeps freed memory per thread arena).
+    """
+    global _cpu_pool
+    with _cpu_pool_lock:
+        if _cpu_pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+            _cpu_pool = ThreadPoolExecutor(max(1, cores or 1), thread_name_prefix="healthimaging-client-cpu")
+        return _cpu_pool
+
+
+class _Pending(Protocol[T_co]):
+    """A started piece of work: a thread pool's future, or an asyncio task."""
+
+    def result(self) -> T_co: ...
+    def cancel(self) -> bool: ...
+
+
+async def _window(
+    start: Callable[[X], _Pending[R]],
+    first_done: Callable[[list[Any]], Awaitable[Collection[object]]],
+    stop: Callable[[Iterable[_Pending[R]]], Awaitable[None]],
+    items: Iterable[X],
+    limit: int,
+    ordered: bool,
+) -> AsyncGenerator[R]:
+    """The bounded map both backends run, over their own way of starting work and waiting for it.
+
+    At most ``limit`` items are in flight. With ``ordered`` the next result
+    handed out is always the oldest item's, so at most ``limit`` results wait.
+    """
+    pending = iter(items)
+    running: deque[_Pending[R]] = deque()
+
+    def start_next() -> None:
+        for item in pending:
+            running.append(start(item))
+            return
+
+    try:
+        for _ in range(limit):
+            start_next()
+        while running:
+            done = await first_done([running[0]] if ordered else list(running))
+            for finished in [work for work in running if work in done]:
+                running.remove(finished)
+                result = finished.result()  # the first failure ends the map
+                start_next()
+                yield result
+    finally:
+        await stop(running)
+
+
+def _run(fn: Callable[[X], Awaitable[R]], item: X) -> R:
+    """In a worker thread: ``fn(item)`` run to completion on the blocking backend."""
+    return run_to_completion(fn(item))
 
 
 def run_to_completion(awaitable: Awaitable[T]) -> T:

@@ -52,10 +52,22 @@ def log_transport_failure(operation: str, exc: BaseException, attempt: int, elap
 
 
 def _shown(body: bytes) -> str:
+    if _binary(body):
+        return f"<{len(body)} bytes of binary data, not shown>"  # a frame's codestream, say
     text = body[:MAX_LOGGED_BODY].decode("utf-8", errors="replace")
     if len(body) > MAX_LOGGED_BODY:
         text += f" ... ({len(body) - MAX_LOGGED_BODY} more bytes)"
     return text
+
+
+def _binary(body: bytes) -> bool:
+    """Whether a body is no UTF-8 text (a character cut at the logged length's edge does not count)."""
+    head = body[:MAX_LOGGED_BODY]
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start < len(head) - 3 or len(head) == len(body)
+    return False
 
 
 def log_bodies(operation: str, request_body: bytes | None, response_body: bytes) -> None:

@@ -9,6 +9,9 @@ region (adjustable in Service Quotas)::
     ListImageSetVersions      25                    50
     UpdateImageSetMetadata    0.25                  1
     CopyImageSet              0.25                  1
+    GetImageFrame             1000                  2000
+    GetImageSet               25                    50
+    DeleteImageSet            0.25                  1
 
 Without pacing, a batch of updates fired back to back spends its attempts on
 429s. With it, each operation has a token bucket that hands out time slots:
@@ -64,6 +67,10 @@ _SERVICE_QUOTAS: Mapping[Operation, RateLimit] = {
     Operation.LIST_IMAGE_SET_VERSIONS: RateLimit(25, burst=50),
     Operation.UPDATE_IMAGE_SET_METADATA: RateLimit(0.25, burst=1),
     Operation.COPY_IMAGE_SET: RateLimit(0.25, burst=1),
+    # Pixel data and the image set's own state (issue 15).
+    Operation.GET_IMAGE_FRAME: RateLimit(1000, burst=2000),
+    Operation.GET_IMAGE_SET: RateLimit(25, burst=50),
+    Operation.DELETE_IMAGE_SET: RateLimit(0.25, burst=1),
 }
 
 

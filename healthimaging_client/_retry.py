@@ -15,7 +15,10 @@ What a retry of a write may do is part of its definition
 a ``clientToken`` is retried like a read; an unguarded write (a copy into a
 new image set) only when no attempt can have reached the service. Any error
 of a write after an attempt that may have reached it says
-``may_have_applied``.
+``may_have_applied``. DeleteImageSet carries no token but the model marks it
+idempotent: a repeat cannot delete twice, so it is retried like a read, and a
+409 (locked by the deletion under way) or 404 (gone) after an unclear attempt
+says ``may_have_applied``.
 
 The wait is exponential backoff with full jitter, capped. A server's
 ``x-amz-retry-after`` (milliseconds) or ``Retry-After`` (seconds) lengthens

@@ -112,6 +112,14 @@ class Client(BaseClient[httpx.Client]):
     iter_image_set_version_pages = _blocking_iter(AsyncClient.iter_image_set_version_pages)
     iter_image_set_versions = _blocking_iter(AsyncClient.iter_image_set_versions)
 
+    # --- pixel data and the image set's own state (issue 15) ---
+    get_image_frame = _blocking(AsyncClient.get_image_frame)
+    get_image_set = _blocking(AsyncClient.get_image_set)
+    delete_image_set = _blocking(AsyncClient.delete_image_set)
+    wait_for_image_set_deletion = _blocking(AsyncClient.wait_for_image_set_deletion)
+    get_frame_array = _blocking(AsyncClient.get_frame_array)
+    iter_frame_arrays = _blocking_iter(AsyncClient.iter_frame_arrays)
+    get_series_volume = _blocking(AsyncClient.get_series_volume)
     create_datastore = _blocking(AsyncClient.create_datastore)
     get_datastore = _blocking(AsyncClient.get_datastore)
     list_datastores = _blocking(AsyncClient.list_datastores)

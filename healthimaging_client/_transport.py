@@ -17,14 +17,17 @@ import httpx
 from . import errors
 
 DEFAULT_TIMEOUT = httpx.Timeout(60.0, connect=10.0)
+#: httpx's own default pool, for both clients: 100 connections, 20 kept alive between calls.
+#: (``httpx.Limits()`` with no arguments means no limit at all, so it is spelled out.)
+DEFAULT_LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
 
 def default_sync_http(timeout: httpx.Timeout, limits: httpx.Limits | None) -> httpx.Client:
-    return httpx.Client(timeout=timeout, limits=limits or httpx.Limits())
+    return httpx.Client(timeout=timeout, limits=limits or DEFAULT_LIMITS)
 
 
 def default_async_http(timeout: httpx.Timeout, limits: httpx.Limits | None) -> httpx.AsyncClient:
-    limits = limits or httpx.Limits()
+    limits = limits or DEFAULT_LIMITS
     if _environment_proxies():
         return httpx.AsyncClient(timeout=timeout, limits=limits)
     from httpx_aiohttp import AiohttpTransport  # the aiohttp session is made on the first request, in the loop

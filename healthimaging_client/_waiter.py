@@ -12,6 +12,9 @@ The version waited for is the latest (the first item: versions come newest
 first) unless one is named. It is done when it is no longer locked nor in an
 in-progress workflow status; ``UPDATE_FAILED``, ``COPY_FAILED`` and
 ``IMPORT_FAILED`` raise :class:`~healthimaging_client.errors.WaiterError`.
+
+:class:`ImageSetDeletionWaiter` waits the same way for a DeleteImageSet: it
+polls GetImageSet until the image set is DELETED (LOCKED and DELETING until then).
 """
 
 from __future__ import annotations
@@ -41,7 +44,41 @@ def _seconds(p: v.Problems, path: str, value: object, *, allow_zero: bool) -> No
         p.add(path, "must be a number of seconds, 0 or more" if allow_zero else "must be a positive number of seconds")
 
 
-class ImageSetWaiter:
+class _Poll:
+    """What every wait on an image set keeps: the image set, the deadline, and how long to wait between polls."""
+
+    def __init__(
+        self,
+        p: v.Problems,
+        datastore_id: str,
+        image_set_id: str,
+        *,
+        timeout: float,
+        poll_interval: float,
+        clock: Callable[[], float],
+    ) -> None:
+        v.identifier(p, "datastore_id", datastore_id)
+        v.identifier(p, "image_set_id", image_set_id)
+        _seconds(p, "timeout", timeout, allow_zero=True)
+        _seconds(p, "poll_interval", poll_interval, allow_zero=False)
+        p.raise_if_any()
+        self._datastore_id = datastore_id
+        self._image_set_id = image_set_id
+        self._timeout = timeout
+        self._poll_interval = poll_interval
+        self._interval = poll_interval
+        self._clock = clock
+        self._deadline = clock() + timeout
+
+    def throttled(self, exc: errors.ThrottlingException) -> None:
+        """Record that polling was throttled (after the call's own retries): poll less often."""
+        self._interval = min(max(self._interval * 2, exc.retry_after or 0.0), MAX_THROTTLED_INTERVAL)
+
+    def _remaining(self) -> float:
+        return self._deadline - self._clock()
+
+
+class ImageSetWaiter(_Poll):
     """State of one wait: which call to make next, and what each output means."""
 
     def __init__(
@@ -55,19 +92,8 @@ class ImageSetWaiter:
         clock: Callable[[], float],
     ) -> None:
         p = v.Problems("wait_for_image_set")
-        v.identifier(p, "datastore_id", datastore_id)
-        v.identifier(p, "image_set_id", image_set_id)
         self._version_id = v.version_id(p, "version_id", version_id, required=False)
-        _seconds(p, "timeout", timeout, allow_zero=True)
-        _seconds(p, "poll_interval", poll_interval, allow_zero=False)
-        p.raise_if_any()
-        self._datastore_id = datastore_id
-        self._image_set_id = image_set_id
-        self._timeout = timeout
-        self._poll_interval = poll_interval
-        self._interval = poll_interval
-        self._clock = clock
-        self._deadline = clock() + timeout
+        super().__init__(p, datastore_id, image_set_id, timeout=timeout, poll_interval=poll_interval, clock=clock)
         self._next_token: str | None = None
         self._last: m.ImageSetProperties | None = None
 
@@ -109,15 +135,11 @@ class ImageSetWaiter:
             return None
         raise self._error(errors.WaiterError, "was not found", None)
 
-    def throttled(self, exc: errors.ThrottlingException) -> None:
-        """Record that polling was throttled (after the call's own retries): poll less often."""
-        self._interval = min(max(self._interval * 2, exc.retry_after or 0.0), MAX_THROTTLED_INTERVAL)
-
     def delay(self) -> float:
         """Seconds to sleep before the next call; raises WaiterTimeoutError once the timeout has passed."""
         if self._next_token is not None:
             return 0.0  # the next page of the same poll
-        remaining = self._deadline - self._clock()
+        remaining = self._remaining()
         if remaining <= 0:
             state = "locked" if self._last is None else f"in {self._last.image_set_workflow_status or 'LOCKED'}"
             raise self._error(errors.WaiterTimeoutError, f"was still {state} after {self._timeout:g} s", self._last)
@@ -135,3 +157,53 @@ class ImageSetWaiter:
         error.operation = ops.Operation.LIST_IMAGE_SET_VERSIONS
         error.properties = properties
         return error
+
+
+# --- waiting for a deletion (issue 15) ---------------------------------------------------
+
+
+class ImageSetDeletionWaiter(_Poll):
+    """State of one wait for DeleteImageSet to finish: polls GetImageSet until the image set is DELETED.
+
+    While the service deletes, the image set is LOCKED with workflow status
+    DELETING; when it is done GetImageSet reports ``imageSetState`` DELETED
+    (with ``deletedAt``). A service that forgets the image set instead answers
+    404, which the client method takes as done too.
+    """
+
+    def __init__(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        *,
+        timeout: float,
+        poll_interval: float,
+        clock: Callable[[], float],
+    ) -> None:
+        p = v.Problems("wait_for_image_set_deletion")
+        super().__init__(p, datastore_id, image_set_id, timeout=timeout, poll_interval=poll_interval, clock=clock)
+        self._last: m.GetImageSetOutput | None = None
+
+    def next_call(self) -> ops.Call[m.GetImageSetOutput]:
+        return ops.get_image_set(self._datastore_id, self._image_set_id)
+
+    def accept(self, output: m.GetImageSetOutput) -> m.GetImageSetOutput | None:
+        """The output once the image set is DELETED; None to poll again."""
+        self._interval = self._poll_interval
+        self._last = output
+        deleted = output.image_set_state == m.ImageSetState.DELETED or output.image_set_workflow_status == S.DELETED
+        return output if deleted else None
+
+    def delay(self) -> float:
+        """Seconds to sleep before the next poll; raises WaiterTimeoutError once the timeout has passed."""
+        remaining = self._remaining()
+        if remaining > 0:
+            return min(self._interval, remaining)
+        last = self._last
+        state = "unseen" if last is None else f"{last.image_set_state} ({last.image_set_workflow_status})"
+        error = errors.WaiterTimeoutError(
+            f"image set {self._image_set_id} was not deleted after {self._timeout:g} s: it is {state}"
+        )
+        error.operation = ops.Operation.GET_IMAGE_SET
+        error.properties = last
+        raise error

@@ -7,9 +7,11 @@ clause catches all of them::
     ├── ParamValidationError (also ValueError)   bad input; nothing was sent
     ├── ServiceError                             the service answered with an error
     │   ├── ValidationException                  400
+    │   ├── BadRequestException                  400 (GetImageFrame: a malformed request)
     │   ├── ServiceQuotaExceededException        402
     │   ├── AccessDeniedException                403
     │   ├── ResourceNotFoundException            404
+    │   ├── NotAcceptableException               406 (GetImageFrame: no acceptable content type)
     │   ├── ConflictException                    409 (stale version, locked image set)
     │   ├── ThrottlingException                  429
     │   └── InternalServerException              500
@@ -57,6 +59,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AccessDeniedException",
+    "BadRequestException",
     "ChecksumMismatchError",
     "ClientClosedError",
     "ConflictException",
@@ -69,6 +72,7 @@ __all__ = [
     "ImportManifestError",
     "InternalServerException",
     "InvalidResponseError",
+    "NotAcceptableException",
     "PaginationError",
     "ParamValidationError",
     "PixelDataError",
@@ -168,6 +172,10 @@ class ValidationException(ServiceError):
     """400: the service rejected the request's parameters."""
 
 
+class BadRequestException(ServiceError):
+    """400: the request is malformed (GetImageFrame)."""
+
+
 class ServiceQuotaExceededException(ServiceError):
     """402: a service quota was exceeded (Update, Copy, CreateDatastore, StartDICOMImportJob)."""
 
@@ -177,7 +185,15 @@ class AccessDeniedException(ServiceError):
 
 
 class ResourceNotFoundException(ServiceError):
-    """404: the datastore, image set, version, import job or tagged resource does not exist."""
+    """404: the datastore, image set, version, image frame, import job or tagged resource does not exist.
+
+    After a DeleteImageSet that was retried, it may mean an earlier attempt deleted
+    the image set: ``may_have_applied`` says so.
+    """
+
+
+class NotAcceptableException(ServiceError):
+    """406: the service cannot answer in a content type the request accepts (GetImageFrame)."""
 
 
 class ConflictException(ServiceError):
@@ -186,14 +202,15 @@ class ConflictException(ServiceError):
 
     When a write was retried, an earlier attempt may already have been applied:
     ``may_have_applied`` is then true and ``version_ids`` holds the version ids
-    the request named, so the caller can list the versions and decide.
+    the request named, so the caller can list the versions and decide (a retried
+    DeleteImageSet names none: its earlier attempt may be deleting the image set).
     """
 
     version_ids: Mapping[str, str] = {}
 
     def _unclear_outcome(self) -> str:
-        if not self.may_have_applied:
-            return ""
+        if not self.may_have_applied or not self.version_ids:
+            return super()._unclear_outcome()  # a retried DeleteImageSet names no version ids
         ids = ", ".join(f"{k}={v}" for k, v in self.version_ids.items())
         return (
             "; an earlier attempt of this write may already have been applied"

@@ -43,7 +43,10 @@ def test_both_clients_have_the_same_methods_and_signatures() -> None:
 
 
 #: The only parameters a method may take by position: what names the resource (and where a download goes).
-POSITIONAL = {"datastore_id", "image_set_id", "source_image_set_id", "path", "image_set_ids", "job_id", "resource_arn"}
+POSITIONAL = {
+    *("datastore_id", "image_set_id", "source_image_set_id", "path", "image_set_ids", "job_id", "resource_arn"),
+    *("image_frame_id", "frames", "series"),  # which pixel data
+}
 
 
 @pytest.mark.parametrize("cls", [hic.Client, hic.AsyncClient])
@@ -339,3 +342,15 @@ def test_client_runs_without_an_event_loop_and_refuses_to_suspend() -> None:
     assert run_to_completion(answer()) == 42
     with pytest.raises(RuntimeError, match="suspended"):
         run_to_completion(suspends())
+
+
+def test_the_default_pool_holds_100_connections_on_both_sides() -> None:
+    """httpx.Limits() with no arguments is unlimited: the SDK's default must spell out httpx's 100 and 20."""
+    from healthimaging_client._transport import default_async_http, default_sync_http
+
+    sync = default_sync_http(httpx.Timeout(5.0), None)
+    pool = sync._transport._pool  # type: ignore[attr-defined]
+    assert (pool._max_connections, pool._max_keepalive_connections) == (100, 20)
+    sync.close()
+    transport = default_async_http(httpx.Timeout(5.0), None)._transport  # type: ignore[attr-defined]
+    assert transport.limits.max_connections == 100

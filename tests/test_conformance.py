@@ -9,17 +9,24 @@ must match.
 from __future__ import annotations
 
 import base64
+import enum
+import io
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import attrs
 import boto3
+import botocore.parsers
+import botocore.session
 import httpx
 import pytest
 import respx
 from botocore.config import Config
 
 import healthimaging_client as hic
+from healthimaging_client._wire.converter import wire_names
 
 from .conftest import DATASTORE_ID, IMAGE_SET_ID, OTHER_IMAGE_SET_ID, REGION, client_kwargs
 
@@ -62,6 +69,9 @@ def _snake(operation: str) -> str:
         "ListImageSetVersions": "list_image_set_versions",
         "UpdateImageSetMetadata": "update_image_set_metadata",
         "CopyImageSet": "copy_image_set",
+        "GetImageFrame": "get_image_frame",
+        "GetImageSet": "get_image_set",
+        "DeleteImageSet": "delete_image_set",
     }[operation]
 
 
@@ -84,6 +94,19 @@ _RESPONSES: dict[str, httpx.Response] = {
             "datastoreId": DATASTORE_ID,
             "sourceImageSetProperties": {"imageSetId": IMAGE_SET_ID, "latestVersionId": "1"},
             "destinationImageSetProperties": {"imageSetId": OTHER_IMAGE_SET_ID, "latestVersionId": "1"},
+        },
+    ),
+    "GetImageFrame": httpx.Response(200, content=b"\xff\x4f\xff\x51", headers={"Content-Type": "image/jph"}),
+    "GetImageSet": httpx.Response(
+        200, json={"datastoreId": DATASTORE_ID, "imageSetId": IMAGE_SET_ID, "versionId": "1", "imageSetState": "ACTIVE"}
+    ),
+    "DeleteImageSet": httpx.Response(
+        200,
+        json={
+            "datastoreId": DATASTORE_ID,
+            "imageSetId": IMAGE_SET_ID,
+            "imageSetState": "LOCKED",
+            "imageSetWorkflowStatus": "DELETING",
         },
     ),
 }
@@ -401,3 +424,127 @@ def test_update_blobs_are_padded_base64_of_the_json() -> None:
     )
     encoded = json.loads(request.content)["DICOMUpdates"]["updatableAttributes"]
     assert base64.b64decode(encoded, validate=True) == '{"a":"é"}'.encode()
+
+
+# --- GetImageFrame, GetImageSet, DeleteImageSet (issue 15) ---------------------------------
+
+FRAME_ID = "00ff00ff00ff00ff00ff00ff00ff00ff"
+
+
+def test_get_image_frame_matches_botocore() -> None:
+    assert_same_request(
+        "GetImageFrame",
+        {"datastoreId": DATASTORE_ID, "imageSetId": IMAGE_SET_ID, "imageFrameInformation": {"imageFrameId": FRAME_ID}},
+        lambda c: c.get_image_frame(DATASTORE_ID, IMAGE_SET_ID, FRAME_ID),
+    )
+
+
+@pytest.mark.parametrize("version", [None, "12", 12, 0])
+def test_get_image_set_matches_botocore(version: Any) -> None:
+    boto: dict[str, Any] = {"datastoreId": DATASTORE_ID, "imageSetId": IMAGE_SET_ID}
+    if version is not None:
+        boto["versionId"] = str(version)
+    assert_same_request("GetImageSet", boto, lambda c: c.get_image_set(DATASTORE_ID, IMAGE_SET_ID, version_id=version))
+
+
+def test_delete_image_set_matches_botocore_and_carries_no_client_token() -> None:
+    """The model gives DeleteImageSet no clientToken member (it is idempotent by itself): nothing is added."""
+    operation = botocore.session.get_session().get_service_model("medical-imaging").operation_model("DeleteImageSet")
+    assert set(operation.input_shape.members) == {"datastoreId", "imageSetId"}
+    assert operation._operation_model.get("idempotent") is True  # what the SDK's retry of a delete relies on
+    assert_same_request(
+        "DeleteImageSet",
+        {"datastoreId": DATASTORE_ID, "imageSetId": IMAGE_SET_ID},
+        lambda c: c.delete_image_set(DATASTORE_ID, IMAGE_SET_ID),
+    )
+
+
+def botocore_parse(operation: str, status: int, headers: dict[str, str], body: bytes) -> dict[str, Any]:
+    """The response as botocore's own parser reads it (streaming payloads read to bytes)."""
+    model = botocore.session.get_session().get_service_model("medical-imaging").operation_model(operation)
+    parser = botocore.parsers.create_parser("rest-json")
+    raw = {"status_code": status, "headers": headers, "body": io.BytesIO(body) if model.has_streaming_output else body}
+    parsed: dict[str, Any] = parser.parse(raw, model.output_shape)
+    parsed.pop("ResponseMetadata", None)
+    return {k: v.read() if hasattr(v, "read") else v for k, v in parsed.items()}
+
+
+def ours_parsed(output: Any) -> dict[str, Any]:
+    """Our output as wire members, read the way botocore reads them (enums as strings, datetimes kept)."""
+    values = {wire: getattr(output, field) for field, wire in wire_names(type(output)).items()}
+    return {
+        k: v.value if isinstance(v, enum.Enum) else ours_parsed(v) if attrs.has(type(v)) else v
+        for k, v in values.items()
+        if v is not None
+    }
+
+
+RESPONSE_CASES: list[tuple[str, dict[str, str], bytes, Callable[[Any], Any]]] = [
+    (
+        "GetImageFrame",
+        {"Content-Type": "image/jphc", "x-amzn-RequestId": "r"},
+        bytes(range(256)) * 4,
+        lambda c: c.get_image_frame(DATASTORE_ID, IMAGE_SET_ID, FRAME_ID),
+    ),
+    (
+        "GetImageFrame",
+        {"Content-Type": "application/octet-stream"},
+        b"\x00\x01" * 8,
+        lambda c: c.get_image_frame(DATASTORE_ID, IMAGE_SET_ID, FRAME_ID),
+    ),
+    (
+        "GetImageSet",
+        {"Content-Type": "application/json"},
+        json.dumps(
+            {
+                "datastoreId": DATASTORE_ID,
+                "imageSetId": IMAGE_SET_ID,
+                "versionId": "3",
+                "imageSetState": "DELETED",
+                "imageSetWorkflowStatus": "DELETED",
+                "createdAt": 1680042257.908,
+                "updatedAt": 1680042258,
+                "deletedAt": 1680042300.5,
+                "lastAccessedAt": 1680042301,
+                "message": "done",
+                "imageSetArn": "arn:aws:medical-imaging:us-east-1:123456789012:datastore/d/imageset/i",
+                "overrides": {"forced": True},
+                "isPrimary": False,
+                "storageTier": "ARCHIVE_INSTANT_ACCESS",
+            }
+        ).encode(),
+        lambda c: c.get_image_set(DATASTORE_ID, IMAGE_SET_ID),
+    ),
+    (
+        "DeleteImageSet",
+        {"Content-Type": "application/json"},
+        json.dumps(
+            {
+                "datastoreId": DATASTORE_ID,
+                "imageSetId": IMAGE_SET_ID,
+                "imageSetState": "LOCKED",
+                "imageSetWorkflowStatus": "DELETING",
+            }
+        ).encode(),
+        lambda c: c.delete_image_set(DATASTORE_ID, IMAGE_SET_ID),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("operation", "headers", "body", "call"), RESPONSE_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(RESPONSE_CASES)]
+)
+def test_responses_read_as_botocore_reads_them(
+    operation: str, headers: dict[str, str], body: bytes, call: Callable[[Any], Any]
+) -> None:
+    """Every member botocore finds (headers included: GetImageFrame's contentType) is ours, with the same value."""
+    with respx.mock() as mock, hic.Client(**client_kwargs()) as client:
+        mock.post(url__regex=".*").mock(return_value=httpx.Response(200, headers=headers, content=body))
+        output = call(client)
+    theirs = botocore_parse(operation, 200, headers, body)
+    ours = ours_parsed(output)
+    for name in ("createdAt", "updatedAt", "deletedAt", "lastAccessedAt"):
+        if name in theirs:
+            assert ours[name].timestamp() == pytest.approx(theirs.pop(name).timestamp())
+            ours.pop(name)
+    assert ours == theirs

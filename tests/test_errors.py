@@ -75,9 +75,25 @@ def test_an_unknown_code_is_chosen_by_status() -> None:
     known_status = service_error("CopyImageSet", 429, {"x-amzn-errortype": "SlowDownPleaseException"}, b"{}")
     assert type(known_status) is hic.ThrottlingException
     assert known_status.code == "SlowDownPleaseException"
-    future = service_error("CopyImageSet", 406, {"x-amzn-errortype": "NotAcceptableException"}, b"{}")
+    future = service_error("CopyImageSet", 418, {"x-amzn-errortype": "TeapotException"}, b"{}")
     assert type(future) is hic.ServiceError
-    assert (future.code, future.status_code) == ("NotAcceptableException", 406)
+    assert (future.code, future.status_code) == ("TeapotException", 418)
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "cls"),
+    [
+        (406, "NotAcceptableException", hic.NotAcceptableException),
+        (406, "", hic.NotAcceptableException),
+        (400, "BadRequestException", hic.BadRequestException),
+        (400, "", hic.ValidationException),
+    ],
+)
+def test_get_image_frames_errors_have_their_own_classes(status: int, code: str, cls: type[hic.ServiceError]) -> None:
+    headers = {"x-amzn-errortype": f"{code}:http://internal.amazon.com/coral/"} if code else {}
+    error = service_error("GetImageFrame", status, headers, b'{"message": "no"}')
+    assert type(error) is cls
+    assert (error.status_code, error.code) == (status, code or cls.__name__)
 
 
 @pytest.mark.parametrize(

@@ -163,3 +163,20 @@ def test_without_retries_each_fault_costs_one_request(faulty: Faulty, server: Fa
     # The view shares the pool: the original client still retries, and its next call succeeds.
     _search_ok(faulty.call("SearchImageSets"))
     assert len(server.requests) == 2
+
+
+# --- image frames (issue 15): a codestream cut short or too slow is fetched again -----------------
+
+FRAME = b"\xff\x4f\xff\x51" + bytes(range(256)) * 64
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [truncated(sent=FRAME[:1000], declared=len(FRAME)), stall(30.0, reply(200, FRAME)), reset()],
+    ids=["cut-short", "slower-than-read-timeout", "reset"],
+)
+def test_a_frame_that_did_not_arrive_whole_is_fetched_again(faulty: Faulty, server: FaultServer, fault: Step) -> None:
+    server.script(fault, reply(200, FRAME, {"Content-Type": "image/jph"}))
+    output = faulty.harness.run(faulty.client.get_image_frame(DATASTORE_ID, IMAGE_SET_ID, IMAGE_SET_ID))
+    assert (output.data, output.content_type) == (FRAME, "image/jph")
+    assert len(server.requests) == 2 and len(faulty.slept) == 1

@@ -27,3 +27,15 @@ def test_a_body_at_the_limit_is_logged_whole(caplog: pytest.LogCaptureFixture) -
     with caplog.at_level(logging.DEBUG, logger="healthimaging_client.bodies"):
         _logging.log_bodies("GetImageSetMetadata", None, body)
     assert caplog.records[1].getMessage() == "GetImageSetMetadata response body: " + "x" * len(body)
+
+
+def test_a_binary_body_is_named_by_its_size_not_shown(caplog: pytest.LogCaptureFixture) -> None:
+    """A frame's codestream would be a screen of mojibake (and is pixel data): its size says enough."""
+    codestream = b"\xff\x4f\xff\x51" + bytes(range(256)) * 300
+    text_cut_mid_character = "é".encode() * _logging.MAX_LOGGED_BODY
+    with caplog.at_level(logging.DEBUG, logger="healthimaging_client.bodies"):
+        _logging.log_bodies("GetImageFrame", b'{"imageFrameId":"x"}', codestream)
+        _logging.log_bodies("SearchImageSets", None, text_cut_mid_character)
+    frame, text = caplog.records[1].getMessage(), caplog.records[3].getMessage()
+    assert frame == f"GetImageFrame response body: <{len(codestream)} bytes of binary data, not shown>"
+    assert text.startswith("SearchImageSets response body: ééé") and text.endswith("more bytes)")

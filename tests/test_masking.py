@@ -135,7 +135,9 @@ class Planter:
             return datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC), []
         text = f"CANARY{n:04d}Q"
         if shape.type_name == "blob":
-            return f'{{"PatientName":"{text}"}}'.encode(), [Canary(path, text, False)]
+            # A streaming payload (GetImageFrame's pixel data) is never shown, marked sensitive or not.
+            streaming = bool(shape.serialization.get("streaming"))
+            return f'{{"PatientName":"{text}"}}'.encode(), [Canary(path, text, streaming)]
         assert shape.type_name == "string", f"{path}: unexpected shape type {shape.type_name}"
         return text, [Canary(path, text, False)]
 
@@ -209,6 +211,7 @@ def test_the_walk_covers_the_sensitive_members_we_know_of() -> None:
         "removableAttributes",
         "copiableAttributes",
         "sortOrder",  # below SearchCriteria, which is sensitive as a whole
+        "imageFrameBlob",  # pixel data: shown by its size only
         "studyInstanceUID",  # an import job's metadata mappings
         "seriesInstanceUID",
     } <= sensitive

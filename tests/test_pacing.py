@@ -32,9 +32,12 @@ def test_documented_quotas() -> None:
         "ListImageSetVersions": (25, 50),
         "UpdateImageSetMetadata": (0.25, 1),
         "CopyImageSet": (0.25, 1),
+        "GetImageFrame": (1000, 2000),
+        "GetImageSet": (25, 50),
+        "DeleteImageSet": (0.25, 1),
     }
     quotas.clear()
-    assert len(hic.RateLimit.service_quotas()) == 5
+    assert len(hic.RateLimit.service_quotas()) == 8
 
 
 def test_a_burst_is_free_then_requests_are_spaced() -> None:
@@ -64,7 +67,7 @@ def test_operations_are_paced_separately_and_unlisted_ones_not_at_all() -> None:
 @pytest.mark.parametrize(
     ("limits", "problem"),
     [
-        ({"DeleteImageSet": hic.RateLimit(1)}, "unknown operation 'DeleteImageSet'"),
+        ({"DeleteImageSets": hic.RateLimit(1)}, "unknown operation 'DeleteImageSets'"),
         ({"CopyImageSet": 0.25}, "expected a RateLimit, got float"),
     ],
 )

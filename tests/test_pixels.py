@@ -396,3 +396,40 @@ def test_without_the_extra_decoding_raises_a_typed_import_error_naming_it() -> N
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "pip install 'healthimaging-client[pixels]'" in out
+
+
+# --- decoding straight into a volume (issue 15, phase 2) --------------------------------------
+
+
+@pytest.mark.parametrize("case", list(CASES))
+@pytest.mark.parametrize("syntax", [HTJ2K, J2K_LOSSLESS, EXPLICIT_LE])
+def test_out_gets_the_same_pixels_whichever_path_decodes_it(syntax: str, case: str) -> None:
+    shape, dtype, low, high, tags = CASES[case]
+    pixels = _image(shape, dtype, low, high)
+    instance, frame = _frame(pixels, syntax, thumbnails=False, **tags)
+    volume = np.full((3, *shape), 7, dtype=dtype)
+    decode_frame(_encode.encode_frame(pixels, syntax), instance, frame, out=volume[1])
+    assert np.array_equal(volume[1], pixels)
+    assert (volume[0] == 7).all() and (volume[2] == 7).all()
+
+
+def test_an_htj2k_frame_decodes_into_out_without_an_array_in_between() -> None:
+    """What keeps a volume's assembly near its own size: no frame-sized temporary per slice."""
+    import tracemalloc
+
+    pixels = _image((256, 256), "uint16", 0, 4095)
+    instance, frame = _frame(pixels, HTJ2K, thumbnails=False, bits_stored=12)
+    codestream = _encode.encode_frame(pixels, HTJ2K)
+    volume = np.zeros((2, 256, 256), dtype=np.uint16)
+
+    def peak(out: NDArray[Any] | None) -> int:
+        tracemalloc.start()
+        try:
+            decode_frame(codestream, instance, frame, out=out)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    assert peak(None) >= pixels.nbytes
+    assert peak(volume[1]) < pixels.nbytes // 4
+    assert np.array_equal(volume[1], pixels)

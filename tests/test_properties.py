@@ -151,6 +151,10 @@ OPERATIONS: dict[str, Callable[..., ops.Call[Any]]] = {
     "ListImageSetVersions": ops.list_image_set_versions,
     "UpdateImageSetMetadata": ops.update_image_set_metadata,
     "CopyImageSet": ops.copy_image_set,
+    # Pixel data and the image set's own state (issue 15).
+    "GetImageFrame": ops.get_image_frame,
+    "GetImageSet": ops.get_image_set,
+    "DeleteImageSet": ops.delete_image_set,
 }
 
 ARGUMENTS: dict[str, st.SearchStrategy[tuple[tuple[Any, ...], dict[str, Any]]]] = {
@@ -218,6 +222,9 @@ ARGUMENTS: dict[str, st.SearchStrategy[tuple[tuple[Any, ...], dict[str, Any]]]] 
             }
         ),
     ),
+    "GetImageFrame": st.tuples(st.tuples(ids, ids, ids), st.just({})),
+    "GetImageSet": st.tuples(st.tuples(ids, ids), st.fixed_dictionaries({"version_id": _maybe(versions)})),
+    "DeleteImageSet": st.tuples(st.tuples(ids, ids), st.just({})),
 }
 
 
@@ -383,6 +390,9 @@ SURROGATES: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
             "promote_to_primary": None,
         },
     ),
+    "GetImageFrame": ((DATASTORE_ID, IMAGE_SET_ID, "\ud800" * 32), {}),
+    "GetImageSet": ((DATASTORE_ID, IMAGE_SET_ID), {"version_id": "\ud800"}),
+    "DeleteImageSet": (("\ud800" * 32, IMAGE_SET_ID), {}),
 }
 
 
@@ -448,6 +458,9 @@ GOOD_CALLS: dict[str, ops.Call[Any]] = {
         force=None,
         promote_to_primary=None,
     ),
+    "GetImageFrame": ops.get_image_frame(DATASTORE_ID, IMAGE_SET_ID, IMAGE_SET_ID),
+    "GetImageSet": ops.get_image_set(DATASTORE_ID, IMAGE_SET_ID, version_id=None),
+    "DeleteImageSet": ops.delete_image_set(DATASTORE_ID, IMAGE_SET_ID),
 }
 OUTPUT_TYPES: dict[str, type] = {
     "SearchImageSets": m.SearchImageSetsOutput,
@@ -455,6 +468,9 @@ OUTPUT_TYPES: dict[str, type] = {
     "ListImageSetVersions": m.ListImageSetVersionsOutput,
     "UpdateImageSetMetadata": m.UpdateImageSetMetadataOutput,
     "CopyImageSet": m.CopyImageSetOutput,
+    "GetImageFrame": m.GetImageFrameOutput,
+    "GetImageSet": m.GetImageSetOutput,
+    "DeleteImageSet": m.DeleteImageSetOutput,
     # Datastores, import jobs and tags (test_properties_resources.py).
     "CreateDatastore": m.CreateDatastoreOutput,
     "GetDatastore": m.GetDatastoreOutput,
@@ -584,6 +600,9 @@ CLIENT_CALLS: dict[str, Callable[[Any], Any]] = {
         DATASTORE_ID, IMAGE_SET_ID, latest_version_id=1, revert_to_version_id=0
     ),
     "CopyImageSet": lambda c: c.copy_image_set(DATASTORE_ID, IMAGE_SET_ID, source_latest_version_id=1),
+    "GetImageFrame": lambda c: c.get_image_frame(DATASTORE_ID, IMAGE_SET_ID, IMAGE_SET_ID),
+    "GetImageSet": lambda c: c.get_image_set(DATASTORE_ID, IMAGE_SET_ID),
+    "DeleteImageSet": lambda c: c.delete_image_set(DATASTORE_ID, IMAGE_SET_ID),
 }
 
 

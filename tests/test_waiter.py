@@ -158,3 +158,16 @@ def test_throttled_polling_slows_down_to_a_cap_and_honours_retry_after() -> None
     for _ in range(5):
         waiter.throttled(throttling(None))
     assert waiter.delay() == MAX_THROTTLED_INTERVAL
+
+
+def test_a_deletion_is_waited_out_and_ends_deleted(sdk: Harness) -> None:
+    """DELETING is work in progress like UPDATING; DELETED ends the wait, with the state to say so."""
+    with respx.mock:
+        route = respx.post(VERSIONS_URL)
+        route.side_effect = [page(version("3", "LOCKED", "DELETING")), page(version("3", "DELETED", "DELETED"))]
+        done = sdk.run(sdk.client().wait_for_image_set(DATASTORE_ID, IMAGE_SET_ID, poll_interval=2))
+    assert (done.image_set_state, done.image_set_workflow_status) == (
+        hic.ImageSetState.DELETED,
+        hic.ImageSetWorkflowStatus.DELETED,
+    )
+    assert sdk.clock.sleeps == [2]

@@ -231,11 +231,14 @@ SAMPLES: dict[Operation, tuple[Call[Any], RetrySafety]] = {
     Operation.TAG_RESOURCE: (ops.tag_resource(RESOURCE_ARN, tags={"team": "imaging"}), RetrySafety.IDEMPOTENT),
     Operation.UNTAG_RESOURCE: (ops.untag_resource(RESOURCE_ARN, tag_keys=["team"]), RetrySafety.IDEMPOTENT),
     Operation.LIST_TAGS_FOR_RESOURCE: (ops.list_tags_for_resource(RESOURCE_ARN), RetrySafety.READ),
+    Operation.GET_IMAGE_FRAME: (ops.get_image_frame(DATASTORE_ID, IMAGE_SET_ID, "0" * 32), RetrySafety.READ),
+    Operation.GET_IMAGE_SET: (ops.get_image_set(DATASTORE_ID, IMAGE_SET_ID), RetrySafety.READ),
+    Operation.DELETE_IMAGE_SET: (ops.delete_image_set(DATASTORE_ID, IMAGE_SET_ID), RetrySafety.IDEMPOTENT),
 }
 
 
 #: Operations the emulator serves that have no client method yet: each moves to SAMPLES with its method.
-NO_METHOD_YET = {Operation.GET_IMAGE_FRAME, Operation.GET_IMAGE_SET, Operation.DELETE_IMAGE_SET}
+NO_METHOD_YET: set[Operation] = set()
 
 
 def _method_name(operation: Operation) -> str:

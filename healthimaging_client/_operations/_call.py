@@ -81,6 +81,16 @@ MODEL_BOUNDED_ANSWER = 16 * 2**20
 
 
 @attrs.frozen
+class WithHeaders(Generic[T]):
+    """A reader for an output the model places partly in response headers (GetImageFrame's ``Content-Type``).
+
+    ``read`` takes the response headers (case-insensitive) and the body.
+    """
+
+    read: Callable[[Mapping[str, str], bytes], T]
+
+
+@attrs.frozen
 class Call(Generic[T]):
     """One operation's HTTP request, and how to read its successful response."""
 
@@ -89,7 +99,7 @@ class Call(Generic[T]):
     query: str
     #: Patient data (search criteria, DICOM updates, copy subsets): kept out of ``repr``.
     body: bytes | None = attrs.field(repr=lambda body: "None" if body is None else f"<{len(body)} bytes>")
-    read: Callable[[bytes], T] = attrs.field(repr=False)
+    read: Callable[[bytes], T] | WithHeaders[T] = attrs.field(repr=False)
     #: For writes: the version ids the request is guarded by (named in conflict errors).
     guard_versions: Mapping[str, str] | None = None
     #: Read a successful body as sent, without undoing its Content-Encoding: ``read`` inflates it itself, in
@@ -115,8 +125,11 @@ class Call(Generic[T]):
         """The typed output for a 2xx response; raises the typed error otherwise."""
         if not 200 <= status < 300:
             raise service_error(self.operation, status, headers, content)
+        read = self.read
         try:
-            return self.read(content)
+            if isinstance(read, WithHeaders):
+                return read.read(headers, content)  # pyright: ignore[reportUnknownVariableType]
+            return read(content)
         except errors.HealthImagingError as exc:
             exc.operation = self.operation
             raise

@@ -1,4 +1,4 @@
-"""The image-set reads: SearchImageSets, GetImageSetMetadata, ListImageSetVersions."""
+"""The image-set reads: SearchImageSets, GetImageSetMetadata, ListImageSetVersions, GetImageSet."""
 
 from __future__ import annotations
 
@@ -97,3 +97,25 @@ def list_image_set_versions(
 
 
 _read_versions = reader(m.ListImageSetVersionsOutput)
+
+
+def get_image_set(
+    datastore_id: str, image_set_id: str, *, version_id: int | str | None = None
+) -> Call[m.GetImageSetOutput]:
+    """An image set version's properties (the latest unless ``version_id`` is given); DELETED once deleted."""
+    p = v.Problems(Operation.GET_IMAGE_SET)
+    v.identifier(p, "datastore_id", datastore_id)
+    v.identifier(p, "image_set_id", image_set_id)
+    version = v.version_id(p, "version_id", version_id, required=False)
+    p.raise_if_any()
+    return Call(
+        Operation.GET_IMAGE_SET,
+        f"/datastore/{segment(datastore_id)}/imageSet/{segment(image_set_id)}/getImageSet",
+        query([("version", version)]),
+        None,
+        _read_image_set,
+        max_body_bytes=MODEL_BOUNDED_ANSWER,
+    )
+
+
+_read_image_set = reader(m.GetImageSetOutput)

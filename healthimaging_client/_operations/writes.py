@@ -1,12 +1,13 @@
-"""The image-set writes: UpdateImageSetMetadata and CopyImageSet, and what a retry of each may do.
+"""The image-set writes: UpdateImageSetMetadata, CopyImageSet and DeleteImageSet, and what a retry of each may do.
 
 An update, and a copy into an existing image set, are guarded by the version
 ids they name (``latestVersion``): a repeat of an applied write meets a 409,
 so they are retried (``RetrySafety.VERSION_GUARDED``). A copy into a new image
 set is guarded by nothing: a repeat makes a second copy, so it is retried only
 when the request provably never reached the service
-(``RetrySafety.UNGUARDED``). ``_retry`` applies this; docs/errors.md has the
-table.
+(``RetrySafety.UNGUARDED``). A delete names no version, but the model marks it
+idempotent: a repeat cannot delete twice (``RetrySafety.IDEMPOTENT``).
+``_retry`` applies this; docs/errors.md has the table.
 """
 
 from __future__ import annotations
@@ -173,3 +174,30 @@ def copy_image_set(
 
 
 _read_copy = reader(m.CopyImageSetOutput)
+
+
+def delete_image_set(datastore_id: str, image_set_id: str) -> Call[m.DeleteImageSetOutput]:
+    """Delete an image set (every version of it); it is LOCKED (DELETING) until the service is done.
+
+    The model marks the operation idempotent and it names no version, so a
+    retry cannot delete twice. After an attempt whose outcome was unclear (a
+    timeout, a 500), a retry may find the image set locked by that attempt's
+    deletion (409) or already gone (404): the error then says
+    ``may_have_applied``. ``wait_for_image_set_deletion`` waits for the end.
+    """
+    p = v.Problems(Operation.DELETE_IMAGE_SET)
+    v.identifier(p, "datastore_id", datastore_id)
+    v.identifier(p, "image_set_id", image_set_id)
+    p.raise_if_any()
+    return Call(
+        Operation.DELETE_IMAGE_SET,
+        f"/datastore/{segment(datastore_id)}/imageSet/{segment(image_set_id)}/deleteImageSet",
+        "",
+        None,
+        _read_delete,
+        retry_safety=RetrySafety.IDEMPOTENT,
+        max_body_bytes=MODEL_BOUNDED_ANSWER,
+    )
+
+
+_read_delete = reader(m.DeleteImageSetOutput)

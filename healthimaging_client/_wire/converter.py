@@ -34,6 +34,8 @@ _UPPER_WORDS = {"dicom": "DICOM", "uid": "UID"}
 WIRE_NAME_EXCEPTIONS: dict[type, dict[str, str]] = {
     # The service model capitalises this one member, unlike its neighbours.
     m.ImageSetProperties: {"image_set_workflow_status": "ImageSetWorkflowStatus"},
+    # The codestream is the HTTP body (the payload member imageFrameBlob); ``data`` says what it is.
+    m.GetImageFrameOutput: {"data": "imageFrameBlob"},
     # The import configuration spells "dicom" in lower case, unlike the image-set shapes.
     m.ImportConfiguration: {"dicom_json_metadata_import_configuration": "dicomJsonMetadataImportConfiguration"},
     m.DicomJsonMetadataImportConfiguration: {"dicom_metadata_mappings": "dicomMetadataMappings"},

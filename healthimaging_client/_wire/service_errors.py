@@ -21,6 +21,8 @@ _ERROR_BY_CODE: dict[str, type[errors.ServiceError]] = {
         errors.ConflictException,
         errors.ThrottlingException,
         errors.InternalServerException,
+        errors.BadRequestException,
+        errors.NotAcceptableException,
     )
 }
 
@@ -29,6 +31,7 @@ _ERROR_BY_STATUS: dict[int, type[errors.ServiceError]] = {
     402: errors.ServiceQuotaExceededException,
     403: errors.AccessDeniedException,
     404: errors.ResourceNotFoundException,
+    406: errors.NotAcceptableException,
     409: errors.ConflictException,
     429: errors.ThrottlingException,
     500: errors.InternalServerException,

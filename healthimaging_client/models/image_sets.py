@@ -1,4 +1,4 @@
-"""Requests and responses of the image-set operations (search, metadata, versions, update, copy)."""
+"""Requests and responses of the image-set operations (search, metadata, versions, update, copy, get, delete)."""
 
 from __future__ import annotations
 
@@ -322,3 +322,31 @@ class CopyImageSetOutput:
     datastore_id: str
     source_image_set_properties: CopySourceImageSetProperties
     destination_image_set_properties: CopyDestinationImageSetProperties
+
+
+# --- GetImageSet and DeleteImageSet ------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class GetImageSetOutput(ImageSetProperties):
+    """One version's properties (the latest unless asked for another), with where the image set lives.
+
+    A superset of :class:`ImageSetProperties`; unlike it, the model spells
+    ``imageSetWorkflowStatus`` in lower camel case here. A deleted image set
+    says ``DELETED``, with ``deleted_at``.
+    """
+
+    datastore_id: str
+    image_set_arn: str | None = None
+    last_accessed_at: datetime | None = None
+    storage_tier: StorageTier | str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DeleteImageSetOutput:
+    """A deletion under way: the image set is LOCKED (DELETING) until the service has removed it."""
+
+    datastore_id: str
+    image_set_id: str
+    image_set_state: ImageSetState | str
+    image_set_workflow_status: ImageSetWorkflowStatus | str

@@ -69,7 +69,11 @@ def decode_frame(
             f"lower resolutions ({reduce}) exist only for JPEG 2000 and HTJ2K frames", image_frame_id=frame_id
         )
     data = codestream if isinstance(codestream, bytes | bytearray) else bytes(codestream)
-    pixels = _DECODERS[codec](data, layout, reduce, frame_id)
+    into = _decodes_into(out, codec, layout, reduce, rescale)
+    if into is not None:
+        pixels = _htj2k_into(data, layout, frame_id, into)
+    else:
+        pixels = _DECODERS[codec](data, layout, reduce, frame_id)
     pixels = _in_layout(pixels, layout, reduce, frame_id)
     if verify:
         verify_checksum(pixels, frame)
@@ -85,7 +89,8 @@ def decode_frame(
         return result
     if out.shape != result.shape or out.dtype != result.dtype:
         raise ValueError(f"out must have shape {result.shape} and dtype {result.dtype}")
-    out[...] = result
+    if into is None or not np.may_share_memory(result, into):  # decoded in place already, or not
+        out[...] = result
     return out
 
 
@@ -178,6 +183,26 @@ def _htj2k(data: bytes | bytearray, layout: PixelLayout, reduce: int, frame_id: 
     header = _checked_header(data, layout, frame_id)
     _check_levels(header, reduce, frame_id)
     return _codec_call("HTJ2K", frame_id, lambda: imagecodecs.htj2k_decode(data, skipres=reduce or None))
+
+
+def _decodes_into(
+    out: NDArray[Any] | None, codec: Codec, layout: PixelLayout, reduce: int, rescale: bool
+) -> NDArray[Any] | None:
+    """``out``, when an HTJ2K frame can be decoded straight into it (a slice of a volume): no array in between."""
+    if out is None or rescale or reduce or codec is not Codec.HTJ2K or layout.samples_per_pixel != 1:
+        return None
+    if out.shape != layout.shape() or out.dtype != layout.dtype or not out.flags.c_contiguous:
+        return None
+    return out
+
+
+def _htj2k_into(data: bytes | bytearray, layout: PixelLayout, frame_id: str, into: NDArray[Any]) -> NDArray[Any]:
+    """Decode into ``into``, unless the codestream's sign or depth differs from the metadata's (then as usual)."""
+    header = _checked_header(data, layout, frame_id)
+    component = header.components[0] if header is not None else None
+    if component is None or component.signed != layout.signed or component.precision > layout.bits_allocated:
+        return _htj2k(data, layout, 0, frame_id)
+    return _codec_call("HTJ2K", frame_id, lambda: imagecodecs.htj2k_decode(data, out=into))
 
 
 def _jpeg2000(data: bytes | bytearray, layout: PixelLayout, reduce: int, frame_id: str) -> NDArray[Any]:

@@ -41,6 +41,17 @@ def wrong_metadata(client: hic.Client, datastore_id: str, image_set_id: str) -> 
     client.wait_for_image_set(datastore_id, image_set_id, timeout="soon")  # expect-error
 
 
+def wrong_pixels(client: hic.Client, datastore_id: str, image_set_id: str) -> None:
+    client.get_image_frame(datastore_id, image_set_id)  # expect-error
+    client.get_image_frame(datastore_id, image_set_id, "0" * 32).data.upper(1)  # expect-error
+    client.get_frame_array(datastore_id, image_set_id, "0" * 32, metadata={"Study": {}})  # expect-error
+    client.get_frame_array(datastore_id, image_set_id, "0" * 32, rescale="yes")  # expect-error
+    client.iter_frame_arrays(datastore_id, image_set_id, "not frames", concurrency=2)  # expect-error
+    client.get_series_volume(datastore_id, image_set_id, "1.2.840.series-uid")  # expect-error
+    client.delete_image_set(datastore_id, image_set_id, force=True)  # expect-error
+    client.get_image_set(datastore_id, image_set_id).image_set_arn.upper()  # expect-error
+
+
 def wrong_datastores(client: hic.Client, datastore_id: str) -> None:
     client.create_datastore("name")  # expect-error
     client.create_datastore(lossless_storage_format=3)  # expect-error
