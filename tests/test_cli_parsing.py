@@ -6,6 +6,7 @@ import base64
 import io
 import json
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,7 @@ from healthimaging_client.cli._imports import results_location
 from healthimaging_client.cli._output import MASK, jsonable, masked_document, shown
 from healthimaging_client.cli._progress import Progress
 from healthimaging_client.cli._tree import Node, draw
+from healthimaging_client.metadata import Instance
 
 NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
 
@@ -402,3 +404,57 @@ def test_progress_stays_silent_off_a_terminal() -> None:
 def test_the_tree_is_drawn_with_branches() -> None:
     tree = Node("root", (Node("a", (Node("a1"), Node("a2"))), Node("b", (Node("b1"),))))
     assert list(draw(tree)) == ["root", "├── a", "│   ├── a1", "│   └── a2", "└── b", "    └── b1"]
+
+
+# --- previews and output files ---------------------------------------------------------
+
+
+def _instance(**dicom: object) -> Instance:
+    return Instance("2.25.1", "2.25.2", {"DICOM": dicom})
+
+
+@pytest.mark.parametrize(
+    ("dicom", "expected"),
+    [
+        ({"WindowCenter": 40, "WindowWidth": 400}, (40.0, 400.0)),
+        ({"WindowCenter": "40\\-600", "WindowWidth": "400\\1500"}, (40.0, 400.0)),
+        ({"WindowCenter": [50, 60], "WindowWidth": ["350", "1"]}, (50.0, 350.0)),
+        ({"WindowCenter": 40}, None),
+        ({"WindowCenter": 40, "WindowWidth": 0}, None),
+        ({"WindowCenter": "high", "WindowWidth": 400}, None),
+        ({"WindowCenter": True, "WindowWidth": 400}, None),
+    ],
+)
+def test_the_window_is_read_as_dicom_writes_it(dicom: dict[str, object], expected: tuple[float, float] | None) -> None:
+    pytest.importorskip("numpy")
+    from healthimaging_client.cli._preview import window
+
+    assert window(dicom) == expected
+
+
+def test_a_preview_maps_the_window_to_8_bits_and_inverts_monochrome1() -> None:
+    np = pytest.importorskip("numpy")
+    from healthimaging_client.cli._preview import to_8bit
+
+    values = np.array([[-1000.0, -160.5, 40.0, 239.5, 3000.0]], dtype=np.float32)
+    shown = to_8bit(values, _instance(WindowCenter=40, WindowWidth=400))
+    assert shown.dtype == np.uint8 and shown.tolist() == [[0, 0, 128, 255, 255]]
+    inverted = to_8bit(values, _instance(WindowCenter=40, WindowWidth=400, PhotometricInterpretation="MONOCHROME1"))
+    assert inverted.tolist() == [[255, 255, 127, 0, 0]]
+    assert to_8bit(np.full((2, 2), 7.0), _instance()).tolist() == [[0, 0], [0, 0]]
+    ramp = to_8bit(np.arange(1000, dtype=np.float64).reshape(10, 100), _instance())
+    assert (ramp.min(), ramp.max()) == (0, 255)  # no window: the 0.5-99.5 percentile range
+
+
+def test_an_output_file_is_whole_or_not_there(tmp_path: Path) -> None:
+    from healthimaging_client.cli._files import atomic_file
+
+    target = tmp_path / "out.npy"
+    with pytest.raises(KeyboardInterrupt), atomic_file(target) as file:
+        file.write(b"half")
+        raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+    with atomic_file(target) as file:
+        file.write(b"whole")
+        assert not target.exists()
+    assert target.read_bytes() == b"whole" and list(tmp_path.iterdir()) == [target]

@@ -21,13 +21,14 @@ import attrs
 import pytest
 
 from healthimaging_client.cli._exit import ExitCode
-from healthimaging_client.testing import LocalHealthImaging, SyntheticInstance
+from healthimaging_client.testing import FrameFormat, LocalHealthImaging, SyntheticInstance
 from tests.cli_support import Clock
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 
 PATIENT = {"PatientID": "PAT-TTY-1", "PatientName": "DOE^JOHN"}
 IMPORT_INPUT = "s3://tty-input/dicom/"
+SMALL = FrameFormat(rows=32, columns=32)
 DEADLINE = 20.0
 
 
@@ -214,6 +215,18 @@ def test_an_import_wait_shows_a_spinner_with_the_time_it_has_run(served: Served)
     _, output = session.screen.rsplit("\r\x1b[K", 1)
     assert "waiting" not in output and "status     COMPLETED" in output
     assert "then healthimaging import results DIR" in output
+
+
+def test_decoding_frames_draws_a_bar_of_frames(served: Served, tmp_path: Path) -> None:
+    image_set_id = served.emulator.add_image_set(patient=PATIENT, instances=6, frame_format=SMALL)
+    served.emulator.delay_responses(0.15, operation="GetImageFrame")
+    target = tmp_path / "volume.npy"
+    session = served.terminal.run("frames", image_set_id, str(target), "--concurrency", "1")
+    assert session.returncode == 0, session.screen
+    assert re.search(r"decoding frames \[#*\.*\] [0-5]/6 frames", session.screen)
+    _, output = session.screen.rsplit("\r\x1b[K", 1)
+    assert "decoding frames" not in output and "shape        6, 32, 32" in output
+    assert target.is_file()
 
 
 # --- the confirmation prompt ------------------------------------------------------------------

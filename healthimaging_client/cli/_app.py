@@ -18,6 +18,7 @@ from ._completion import completion
 from ._copy import copy
 from ._datastores import datastores
 from ._exit import ExitCode, exit_code_of
+from ._frames import frames
 from ._help import Group
 from ._imports import import_jobs
 from ._metadata import metadata
@@ -66,12 +67,13 @@ class RootGroup(Group):
 @global_options
 @click.pass_context
 def cli(ctx: click.Context) -> None:
-    """A command line for AWS HealthImaging: image sets, datastores, imports and tags.
+    """A command line for AWS HealthImaging: image sets, their pixels, datastores, imports and tags.
 
     Try it with no account: healthimaging --local search
     """
     ctx.ensure_object(Settings)
 
 
-for command in (search, metadata, versions, update, revert, copy, wait, datastores, import_jobs, tags, completion):
+IMAGE_SETS = (search, metadata, versions, update, revert, copy, wait, frames)
+for command in (*IMAGE_SETS, datastores, import_jobs, tags, completion):
     cli.add_command(command)

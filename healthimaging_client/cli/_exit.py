@@ -5,7 +5,7 @@ Scripts branch on these, so they are a promise: add codes, never renumber::
     0    success
     1    unexpected error: a bug, an unreadable answer or file, a file that cannot be written
     2    usage: a bad command line, or input rejected before anything was sent
-    3    credentials, permissions or configuration (no credentials or region, access denied)
+    3    credentials, permissions or configuration (no credentials or region, access denied, an extra missing)
     4    not found: the datastore, image set, version or import job does not exist
     5    conflict: the image set is locked or has a newer version; the datastore is not ACTIVE, or not empty
     6    throttled, or a service quota exceeded, after the retries
@@ -48,6 +48,7 @@ class ExitCode(enum.IntEnum):
 _CODES: tuple[tuple[type[errors.HealthImagingError], ExitCode], ...] = (
     (errors.ParamValidationError, ExitCode.USAGE),
     (errors.CredentialsError, ExitCode.CONFIG),
+    (errors.ExtraNotInstalledError, ExitCode.CONFIG),
     (errors.AccessDeniedException, ExitCode.CONFIG),
     (errors.ResourceNotFoundException, ExitCode.NOT_FOUND),
     (errors.ConflictException, ExitCode.CONFLICT),
