@@ -2,6 +2,7 @@
 
 from ._async_client import AsyncClient
 from ._clock import Clock
+from ._export import ExportProgress, ExportSummary
 from ._operations._paging import Page
 from ._pacing import RateLimit
 from ._retry import RetryConfig
@@ -118,6 +119,8 @@ __all__ = [
     "DeleteImageSetOutput",
     "DicomJsonMetadataImportConfiguration",
     "DicomMetadataMapping",
+    "ExportProgress",
+    "ExportSummary",
     "ExtraNotInstalledError",
     "FrameDecodeError",
     "GetDICOMImportJobOutput",

@@ -28,6 +28,7 @@ from ._base_client import BaseClient
 from ._clock import AsyncioClock
 from ._core import Core
 from ._download import MetadataFile
+from ._export import ExportProgress, ExportSummary, check_export
 from ._methods import method_like, type_arguments
 from ._operations import Call, Page, Paginator
 from ._pixel_requests import (
@@ -414,6 +415,82 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
     iter_dicom_import_jobs = _items(
         ops.iter_dicom_import_job_pages, "iter_dicom_import_jobs", "Every import job of a datastore, across all pages."
     )
+
+    # --- DICOM export (issue 17) -------------------------------------------------------------
+
+    async def export_image_set(
+        self,
+        datastore_id: str,
+        image_set_id: str,
+        directory: str | os.PathLike[str],
+        *,
+        series: str | Iterable[str] | None = None,
+        concurrency: int = DEFAULT_FRAME_CONCURRENCY,
+        transcode: bool = False,
+        progress: Callable[[ExportProgress], object] | None = None,
+        fsync: bool = True,
+    ) -> ExportSummary:
+        """Write the image set as DICOM Part 10 files, one per instance: ``directory/study/series/instance.dcm``.
+
+        ``series`` chooses series by SeriesInstanceUID (one, or an iterable of them;
+        all by default). Frames keep their stored encoding (HTJ2K, JPEG 2000, ...:
+        lossless, nothing decoded) unless ``transcode`` decodes them to explicit VR
+        little endian (the ``pixels`` extra), for tools that cannot read HTJ2K.
+
+        Frames are fetched ``concurrency`` at a time and streamed to disk in order,
+        so memory holds at most that many frames, never a series. Each file is
+        written as ``<name>.part`` and renamed when complete (and, with ``fsync``,
+        flushed to the disk), so a file under its final name is always whole: a rerun
+        skips those and writes the rest. ``progress`` is called with an
+        :class:`ExportProgress` after each file is written or found complete, on the
+        caller's thread (the event loop, with ``AsyncClient``); keep it quick.
+
+        Returns an :class:`ExportSummary`. The first failure stops the export: a
+        service error, :class:`DICOMExportError` (an instance whose metadata cannot
+        make a valid file), a pixel error when transcoding, or an ``OSError`` naming
+        ``directory``; the file in progress is removed and the finished ones stay.
+        Needs the ``dicom`` extra.
+        """
+        ops.get_image_set_metadata(datastore_id, image_set_id)  # checks the ids before anything is sent
+        root, chosen = check_export(
+            directory, series=series, concurrency=concurrency, transcode=transcode, progress=progress
+        )
+        from .dicom import _files
+        from .dicom._transcode import transcode_frame
+
+        metadata = await self.get_image_set_metadata(datastore_id, image_set_id)
+        run = self._core.backend.run_blocking
+        plan = await run(_files.shielded(root, _files.plan_export), metadata, root, series=chosen, transcode=transcode)
+        if isinstance(plan, str):
+            raise errors.ParamValidationError([plan])
+        files = _files.ExportFiles(plan, fsync=fsync)
+        for skipped in files.skipped():
+            if progress is not None:
+                progress(skipped)
+
+        async def fetch(job: _files.FrameJob) -> tuple[_files.FrameJob, bytes | None]:
+            if job.frame is None:
+                return job, None
+            output = await self._core.request(ops.get_image_frame(datastore_id, image_set_id, job.frame.id))
+            if not transcode:
+                return job, output.data
+            decode = _files.shielded(root, transcode_frame)  # on the CPU pool, as the pixel methods decode
+            data = await self._core.backend.run_cpu_bound(
+                decode, output.data, job.instance, job.frame, content_type=output.content_type
+            )
+            return job, data
+
+        jobs = self._core.backend.map_bounded(fetch, plan.jobs(), limit=concurrency, ordered=True)
+        write = _files.shielded(root, files.write)
+        try:
+            async with contextlib.aclosing(jobs) as frames:
+                async for job, frame in frames:
+                    report = await run(write, job, frame)
+                    if report is not None and progress is not None:
+                        progress(report)
+        finally:
+            files.abort()  # the file in progress, if any: a close and an unlink, never a wait
+        return files.summary()
 
     # --- async only: concurrent fan-out ----------------------------------------------------
 

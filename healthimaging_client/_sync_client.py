@@ -136,3 +136,6 @@ class Client(BaseClient[httpx.Client]):
     tag_resource = _blocking(AsyncClient.tag_resource)
     untag_resource = _blocking(AsyncClient.untag_resource)
     list_tags_for_resource = _blocking(AsyncClient.list_tags_for_resource)
+
+    # --- DICOM export (issue 17) ---
+    export_image_set = _blocking(AsyncClient.export_image_set)

@@ -141,7 +141,7 @@ def sdk(request: pytest.FixtureRequest) -> Iterator[Harness]:
 # --- the fault server (tests/faultserver.py), with a client of each kind aimed at it ---------------
 
 #: Short enough that the slow case is quick, long enough for a loaded 2-core machine to answer the others.
-READ_TIMEOUT = 0.5
+READ_TIMEOUT = 1.0
 
 #: "async" is AsyncClient's default transport, whichever that is; the other two name one explicitly.
 TRANSPORTS = ["sync", "async", "async-httpx", "async-aiohttp"]

@@ -178,6 +178,9 @@ class FaultServer(socketserver.ThreadingTCPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver listens with a backlog of 5: tests that open 100 connections at once would see SYNs
+    # dropped and retried after 1, 3, 7... seconds on a busy machine.
+    request_queue_size = 256
 
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)

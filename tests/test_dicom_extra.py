@@ -74,3 +74,34 @@ def test_the_errors_are_sdk_errors() -> None:
     assert issubclass(dicom.ExtraNotInstalledError, ImportError)
     assert issubclass(dicom.DICOMExportError, HealthImagingError)
     assert issubclass(dicom.DICOMExportError, ValueError)
+
+
+def test_transcoding_without_the_pixels_extra_names_it() -> None:
+    """Export in the stored encoding needs only pydicom; transcoding also needs the pixels extra."""
+    pytest.importorskip("pydicom")
+    run = _run(
+        """
+        import sys
+        sys.modules['imagecodecs'] = None  # as if the pixels extra were not installed
+        from healthimaging_client import ExtraNotInstalledError
+        from healthimaging_client.dicom import to_dataset
+        from healthimaging_client.testing import LocalHealthImaging
+        from healthimaging_client.testing._pixels import FrameFormat
+
+        local = LocalHealthImaging(seed=1)
+        image_set_id = local.add_image_set(frame_format=FrameFormat("1.2.840.10008.1.2.1", 8, 8))
+        with local.client() as client:
+            metadata = client.get_image_set_metadata(local.datastore_id, image_set_id)
+        instance = next(metadata.iter_instances())
+        to_dataset(metadata, instance)
+        try:
+            to_dataset(metadata, instance, transcode=True)
+        except ExtraNotInstalledError as error:
+            assert error.extra == "pixels", error.extra
+            print(error)
+        else:
+            raise SystemExit("no error")
+        """
+    )
+    assert run.returncode == 0, run.stderr
+    assert "pip install 'healthimaging-client[pixels]'" in run.stdout

@@ -124,7 +124,7 @@ def test_the_default_pool_queues_past_100_connections(server: FaultServer, gate:
     server.script(held(gate, reply_json(200, SEARCH)))
 
     async def scenario() -> hic.TimeoutError:
-        kwargs = client_kwargs(endpoint_url=server.url, timeout=httpx.Timeout(10.0, pool=0.3))
+        kwargs = client_kwargs(endpoint_url=server.url, timeout=httpx.Timeout(45.0, pool=0.3))
         async with hic.AsyncClient(**kwargs) as client:
             holders = [asyncio.create_task(client.search_image_sets(_datastore(n))) for n in range(100)]
             while len(server.requests) < 100:

@@ -7,12 +7,14 @@ Needs the ``dicom`` extra: ``pip install 'healthimaging-client[dicom]'``.
     to_dataset(metadata, instance)          one instance of the tree as a pydicom Dataset, file meta set
     write_part10(path, dataset, frames)     a Part 10 file, frames streamed to disk one at a time
     Part10Writer(path, dataset)             the same, frame by frame: write_frame(), then commit()
+    transcode_frame(codestream, ...)        a frame decoded (pixels extra) to native bytes, for transcode=True
     instance_path(directory, dataset)       directory/study_uid/series_uid/sop_uid.dcm
     is_complete(path)                       whether a finished export is there (for resuming)
 
 Frames stay in their stored encoding (HTJ2K, JPEG 2000, ... as encapsulated fragments
 with a Basic Offset Table; uncompressed as native pixel data), so nothing is decoded
-and the export is lossless.
+and the export is lossless; ``transcode=True`` decodes them to explicit VR little
+endian instead, for tools that cannot read HTJ2K.
 
 Importing this package does not import pydicom; the first use of a function that needs
 it does, and raises :class:`ExtraNotInstalledError` (an ``ImportError``) naming the
@@ -30,6 +32,7 @@ from ._layout import instance_path, is_complete
 
 if TYPE_CHECKING:
     from ._dataset import IMPLEMENTATION_CLASS_UID, IMPLEMENTATION_VERSION_NAME, to_dataset
+    from ._transcode import transcode_frame
     from ._writer import Part10Writer, write_part10
 
 __all__ = [
@@ -41,6 +44,7 @@ __all__ = [
     "instance_path",
     "is_complete",
     "to_dataset",
+    "transcode_frame",
     "write_part10",
 ]
 
@@ -50,6 +54,7 @@ _NEEDS_PYDICOM = {
     "IMPLEMENTATION_VERSION_NAME": "._dataset",
     "to_dataset": "._dataset",
     "Part10Writer": "._writer",
+    "transcode_frame": "._transcode",
     "write_part10": "._writer",
 }
 

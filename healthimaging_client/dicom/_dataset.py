@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, cast
 
+from pydicom import config
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filewriter import correct_ambiguous_vr
@@ -18,12 +19,14 @@ from ..metadata import ImageSetMetadata, Instance
 from ._elements import Converter, tag_name
 from ._pixel_data import (
     EXPLICIT_VR_LITTLE_ENDIAN,
+    JPEG2000_FAMILY,
     PIXEL_DATA_TAG,
     PixelDataEncoder,
     expected_frames,
     pixel_encoding,
     stored_transfer_syntax,
 )
+from ._transcode import describe_decoded, transcode_frame, transcoding_problem
 
 __all__ = ["IMPLEMENTATION_CLASS_UID", "IMPLEMENTATION_VERSION_NAME", "to_dataset"]
 
@@ -46,7 +49,13 @@ def _dropped(tag: int) -> bool:
     return tag >> 16 == 0x0002 or tag & 0xFFFF == 0 or tag in _PIXEL_TAGS
 
 
-def to_dataset(metadata: ImageSetMetadata, instance: Instance, frames: Iterable[bytes] | None = None) -> Dataset:
+def to_dataset(
+    metadata: ImageSetMetadata,
+    instance: Instance,
+    frames: Iterable[bytes] | None = None,
+    *,
+    transcode: bool = False,
+) -> Dataset:
     """One instance of ``metadata`` as a pydicom dataset, with its file meta set.
 
     The patient, study, series and instance attributes are merged into one dataset, as a
@@ -59,22 +68,29 @@ def to_dataset(metadata: ImageSetMetadata, instance: Instance, frames: Iterable[
     which streams the frames to disk. With ``frames`` (every frame's bytes, in order) the
     dataset holds them in its stored encoding and ``dataset.save_as(path)`` writes it.
 
+    ``transcode=True`` (needs the ``pixels`` extra) describes the frames decoded instead:
+    explicit VR little endian, and PhotometricInterpretation and PlanarConfiguration as the
+    decoder returns them. Give such a dataset the frames through :func:`transcode_frame`;
+    ``frames`` given here are codestreams, decoded (and their checksums verified) on the way.
+
     Raises :class:`DICOMExportError` when the metadata cannot make a valid file; the message
     names the attribute and never its value.
     """
-    built = _build(metadata, instance, frames)
+    built = _build(metadata, instance, frames, transcode)
     if isinstance(built, str):
         # Raised here, outside any handler: no chained exception, and no local holding a value.
         raise DICOMExportError(built)
     return built
 
 
-def _build(metadata: ImageSetMetadata, instance: Instance, frames: Iterable[bytes] | None) -> Dataset | str:
+def _build(
+    metadata: ImageSetMetadata, instance: Instance, frames: Iterable[bytes] | None, transcode: bool
+) -> Dataset | str:
     """The dataset, or the message of what is wrong with the instance."""
     try:
-        dataset = _convert(metadata, instance)
+        dataset = _convert(metadata, instance, transcode)
         if frames is not None:
-            _set_pixel_data(dataset, frames)
+            _set_pixel_data(dataset, frames, instance if transcode else None)
     except DICOMExportError as problem:
         return f"cannot export {_position(metadata, instance)}: {problem}"
     return dataset
@@ -96,7 +112,7 @@ def _levels(metadata: ImageSetMetadata, instance: Instance) -> list[Mapping[str,
     return [metadata.patient.to_dict(), metadata.study.to_dict(), series.to_dict(), instance.to_dict()]
 
 
-def _convert(metadata: ImageSetMetadata, instance: Instance) -> Dataset:
+def _convert(metadata: ImageSetMetadata, instance: Instance, transcode: bool) -> Dataset:
     levels = _levels(metadata, instance)
     vrs: dict[str, str] = {}
     for level in levels:
@@ -122,10 +138,25 @@ def _convert(metadata: ImageSetMetadata, instance: Instance) -> Dataset:
     if converter.non_ascii:
         _use_utf8(dataset)
     _check_frames(dataset, len(instance.image_frames))
-    stored = instance.transfer_syntax_uid
-    transfer_syntax = stored_transfer_syntax(stored) if instance.image_frames else EXPLICIT_VR_LITTLE_ENDIAN
-    dataset.file_meta = _file_meta(dataset, transfer_syntax)
+    dataset.file_meta = _file_meta(dataset, _transfer_syntax(dataset, instance, transcode))
     return dataset
+
+
+def _transfer_syntax(dataset: Dataset, instance: Instance, transcode: bool) -> str:
+    """The file's transfer syntax; the pixel description set to match how its frames are written."""
+    stored = instance.transfer_syntax_uid
+    if not instance.image_frames:
+        return EXPLICIT_VR_LITTLE_ENDIAN
+    if transcode:
+        problem = transcoding_problem(instance)
+        if problem is not None:
+            raise DICOMExportError(problem)
+        describe_decoded(dataset, stored)
+        return EXPLICIT_VR_LITTLE_ENDIAN
+    transfer_syntax = stored_transfer_syntax(stored)
+    if transfer_syntax in JPEG2000_FAMILY and int(dataset.get("SamplesPerPixel", 1)) > 1:
+        dataset.PlanarConfiguration = 0  # PS3.5 8.2.4: JPEG 2000 interleaves its own components
+    return transfer_syntax
 
 
 def _fill_identity(dataset: Dataset, instance: Instance) -> None:
@@ -196,17 +227,25 @@ def _use_utf8(dataset: Dataset) -> None:
 
 def _file_meta(dataset: Dataset, transfer_syntax: str) -> FileMetaDataset:
     meta = FileMetaDataset()
-    meta.FileMetaInformationVersion = b"\x00\x01"
-    meta.MediaStorageSOPClassUID = dataset.SOPClassUID
-    meta.MediaStorageSOPInstanceUID = dataset.SOPInstanceUID
-    meta.TransferSyntaxUID = UID(transfer_syntax)
-    meta.ImplementationClassUID = UID(IMPLEMENTATION_CLASS_UID)
-    meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
+    values = (
+        (0x00020001, "OB", b"\x00\x01"),  # FileMetaInformationVersion
+        (0x00020002, "UI", dataset.SOPClassUID),  # MediaStorageSOPClassUID
+        (0x00020003, "UI", dataset.SOPInstanceUID),  # MediaStorageSOPInstanceUID
+        (0x00020010, "UI", UID(transfer_syntax)),  # TransferSyntaxUID
+        (0x00020012, "UI", UID(IMPLEMENTATION_CLASS_UID)),  # ImplementationClassUID
+        (0x00020013, "SH", IMPLEMENTATION_VERSION_NAME),  # ImplementationVersionName
+    )
+    # Unvalidated as the dataset's own elements are: pydicom's checks would only warn, and cost a regex each.
+    for tag, vr, value in values:
+        meta[tag] = DataElement(tag, vr, value, validation_mode=config.IGNORE)
     return meta
 
 
-def _set_pixel_data(dataset: Dataset, frames: Iterable[bytes]) -> None:
-    """Put every frame into the dataset's Pixel Data, encoded as the streaming writer encodes it."""
+def _set_pixel_data(dataset: Dataset, frames: Iterable[bytes], decode_for: Instance | None) -> None:
+    """Put every frame into the dataset's Pixel Data, encoded as the streaming writer encodes it.
+
+    With ``decode_for``, the frames are that instance's codestreams, transcoded first.
+    """
     if isinstance(frames, bytes | bytearray | memoryview):
         raise DICOMExportError("frames must be an iterable of bytes, one item per frame, not one bytes object")
     count = expected_frames(dataset)
@@ -215,8 +254,11 @@ def _set_pixel_data(dataset: Dataset, frames: Iterable[bytes]) -> None:
             raise DICOMExportError("frames were given for an instance that has no image frames")
         return
     encoder = PixelDataEncoder(pixel_encoding(dataset, dataset.file_meta.TransferSyntaxUID), count)
-    chunks = [chunk for frame in frames for chunk in encoder.frame(frame)]
+    given: Iterable[object] = frames if decode_for is None else _decoded(frames, decode_for)
+    chunks = [chunk for frame in given for chunk in encoder.frame(frame)]
     chunks.append(encoder.trailer())
+    if encoder.photometric is not None:
+        dataset.PhotometricInterpretation = encoder.photometric
     if encoder.encoding.encapsulated:
         # pydicom writes the sequence delimiter itself: the value is the offset table and the fragments.
         value = encoder.offset_table() + b"".join(chunks[:-1])
@@ -224,3 +266,13 @@ def _set_pixel_data(dataset: Dataset, frames: Iterable[bytes]) -> None:
     else:
         element = DataElement(PIXEL_DATA_TAG, encoder.encoding.native_vr, b"".join(chunks))
     dataset[PIXEL_DATA_TAG] = element
+
+
+def _decoded(codestreams: Iterable[object], instance: Instance) -> Iterator[object]:
+    """Each codestream transcoded with its frame; anything else is passed on, for the encoder to refuse."""
+    listed = instance.image_frames
+    for index, codestream in enumerate(codestreams):  # the caller's type hints may not be checked
+        if index < len(listed) and isinstance(codestream, bytes | bytearray):
+            yield transcode_frame(codestream, instance, listed[index])
+        else:
+            yield codestream

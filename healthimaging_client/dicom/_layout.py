@@ -12,11 +12,12 @@ from ..errors import DICOMExportError
 if TYPE_CHECKING:
     from pydicom.dataset import Dataset
 
-__all__ = ["instance_path", "is_complete"]
+__all__ = ["instance_path", "is_complete", "path_of"]
 
 # A DICOM UID: digits and dots, at most 64 characters. Nothing else may become a path component.
 _UID = re.compile(r"[0-9]+(?:\.[0-9]+)*")
 _PREAMBLE_AND_PREFIX = 132
+_KEYWORDS = ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID")
 
 
 def instance_path(directory: str | os.PathLike[str], dataset: Dataset) -> Path:
@@ -26,14 +27,15 @@ def instance_path(directory: str | os.PathLike[str], dataset: Dataset) -> Path:
     new UIDs. A UID that is not digits and dots raises :class:`DICOMExportError` (naming
     which UID, not its value), so no value can lead a path outside ``directory``.
     """
-    parts: list[str] = []
-    for keyword in ("StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID"):
-        uid = dataset.get(keyword)
+    return path_of(directory, *(dataset.get(keyword) for keyword in _KEYWORDS))
+
+
+def path_of(directory: str | os.PathLike[str], study: object, series: object, sop: object) -> Path:
+    """``directory/<study>/<series>/<sop>.dcm``, each UID checked as :func:`instance_path` checks it."""
+    for keyword, uid in zip(_KEYWORDS, (study, series, sop), strict=True):
         if not isinstance(uid, str) or len(uid) > 64 or not _UID.fullmatch(uid):
             raise DICOMExportError(f"{keyword} is missing or not a valid UID, so it cannot name a path")
-        parts.append(uid)
-    study, series, sop = parts
-    return Path(directory) / study / series / f"{sop}.dcm"
+    return Path(directory) / str(study) / str(series) / f"{sop}.dcm"
 
 
 def is_complete(path: str | os.PathLike[str]) -> bool:

@@ -6,9 +6,13 @@ sequence delimiter. Uncompressed frames are written *native*: one OB or OW
 element holding the frames back to back. Both the in-memory dataset and the
 streaming writer encode through this module, so they write the same bytes.
 
-Transcoding (decoding HTJ2K to native pixels for tools that cannot read it) is
-phase 2: it will choose a native :class:`PixelEncoding` here and decode each
-frame before it reaches the writer.
+Colour frames of JPEG 2000 and HTJ2K may have gone through the codestream's
+colour transform; the file must then say YBR_RCT or YBR_ICT where the metadata
+says RGB (PS3.5 8.2.4 and 8.2.14), so the encoder reads each colour frame's
+main header and tells the writer which interpretation the frames hold.
+
+Transcoding (``_transcode``) decodes each frame before it reaches the encoder,
+which then writes it native, in explicit VR little endian.
 """
 
 from __future__ import annotations
@@ -19,15 +23,18 @@ from typing import Any
 import attrs
 from pydicom.dataset import Dataset
 
-from ..errors import DICOMExportError
+from .. import _codestream
+from ..errors import DICOMExportError, FrameDecodeError
 
 __all__ = [
     "EXPLICIT_VR_LITTLE_ENDIAN",
+    "JPEG2000_FAMILY",
     "PIXEL_DATA_TAG",
     "PixelDataEncoder",
     "PixelEncoding",
     "expected_frames",
     "pixel_encoding",
+    "stored_photometric",
     "stored_transfer_syntax",
 ]
 
@@ -58,6 +65,20 @@ ENCAPSULATED_SYNTAXES = frozenset(
     }
 )
 
+#: Syntaxes whose codestreams are JPEG 2000 (Part 1, or Part 15: HTJ2K), with its colour transform.
+JPEG2000_FAMILY = frozenset(
+    {
+        "1.2.840.10008.1.2.4.90",
+        "1.2.840.10008.1.2.4.91",
+        "1.2.840.10008.1.2.4.92",
+        "1.2.840.10008.1.2.4.93",
+        "1.2.840.10008.1.2.4.201",
+        "1.2.840.10008.1.2.4.202",
+        "1.2.840.10008.1.2.4.203",
+    }
+)
+_COLOUR_TRANSFORMED = frozenset({"YBR_RCT", "YBR_ICT"})
+
 _ITEM = struct.Struct("<HHI")  # (FFFE,E000) and its length
 _MAX_LENGTH = 0xFFFFFFFE  # the longest even length a 32-bit length field holds
 
@@ -71,6 +92,9 @@ class PixelEncoding:
     #: Native only: the element's VR (OB for 8-bit samples, else OW) and the bytes of one frame.
     native_vr: str = "OB"
     native_frame_length: int | None = None
+    #: The dataset's PhotometricInterpretation, when its frames' colour transform may change it
+    #: (colour JPEG 2000 and HTJ2K); None when the frames cannot change it.
+    photometric: str | None = None
 
 
 def stored_transfer_syntax(stored: str) -> str:
@@ -91,7 +115,11 @@ def stored_transfer_syntax(stored: str) -> str:
 def pixel_encoding(dataset: Dataset, transfer_syntax_uid: str) -> PixelEncoding:
     """How to write the frames of ``dataset`` in ``transfer_syntax_uid``."""
     if transfer_syntax_uid in ENCAPSULATED_SYNTAXES:
-        return PixelEncoding(transfer_syntax_uid, encapsulated=True)
+        photometric = dataset.get("PhotometricInterpretation")
+        colour = transfer_syntax_uid in JPEG2000_FAMILY and _unsigned(dataset, "SamplesPerPixel", default=1) == 3
+        return PixelEncoding(
+            transfer_syntax_uid, encapsulated=True, photometric=str(photometric or "RGB") if colour else None
+        )
     if transfer_syntax_uid != EXPLICIT_VR_LITTLE_ENDIAN:
         raise DICOMExportError(f"the SDK cannot write frames in transfer syntax {transfer_syntax_uid}")
     bits = _unsigned(dataset, "BitsAllocated")
@@ -101,6 +129,25 @@ def pixel_encoding(dataset: Dataset, transfer_syntax_uid: str) -> PixelEncoding:
     length = rows * columns * samples * bits // 8 if bits % 8 == 0 else None
     vr = "OB" if bits <= 8 else "OW"
     return PixelEncoding(transfer_syntax_uid, encapsulated=False, native_vr=vr, native_frame_length=length)
+
+
+def stored_photometric(photometric: str, codestream: bytes, *, where: str = "a colour frame") -> str:
+    """The PhotometricInterpretation a colour JPEG 2000 or HTJ2K codestream holds, given the metadata's.
+
+    The metadata keeps the interpretation of the pixels as imported (RGB, say). A codestream
+    whose first three components went through the colour transform holds YBR_RCT (reversible
+    wavelet) or YBR_ICT (irreversible); one that did not holds what the metadata says, or RGB
+    where the metadata names a transform. Data that is not a raw codestream is left as it is.
+    """
+    if not _codestream.is_codestream(codestream):
+        return photometric
+    try:
+        header = _codestream.read_main_header(codestream)
+    except FrameDecodeError as problem:  # its message describes the header, never pixel values
+        raise DICOMExportError(f"{where} is not a readable JPEG 2000 codestream: {problem}") from None
+    if len(header.components) >= 3 and header.multiple_component_transform:
+        return "YBR_RCT" if header.reversible else "YBR_ICT"
+    return "RGB" if photometric in _COLOUR_TRANSFORMED else photometric
 
 
 def expected_frames(dataset: Dataset) -> int:
@@ -136,6 +183,8 @@ class PixelDataEncoder:
         self.frame_count = frame_count
         self._offsets: list[int] = []
         self._next_offset = 0  # bytes of fragment items so far
+        #: What the frames given so far say the PhotometricInterpretation is (see :func:`stored_photometric`).
+        self.photometric = encoding.photometric
         if not encoding.encapsulated:
             if encoding.native_frame_length is None:
                 raise DICOMExportError("native frames of fewer than 8 bits per sample cannot be exported yet")
@@ -176,6 +225,8 @@ class PixelDataEncoder:
                 )
             self._offsets.append(0)
             return (data,)
+        if self.encoding.photometric is not None:
+            self._check_colour(data)
         if self._next_offset > 0xFFFFFFFF:
             raise DICOMExportError("the frames are too large for a Basic Offset Table to address (4 GiB)")
         padding = b"\x00" if len(data) % 2 else b""
@@ -185,6 +236,19 @@ class PixelDataEncoder:
         self._offsets.append(self._next_offset)
         self._next_offset += _ITEM.size + length
         return _ITEM.pack(0xFFFE, 0xE000, length), data, padding
+
+    def _check_colour(self, data: bytes) -> None:
+        """The first colour frame decides the interpretation; the others must agree with it."""
+        assert self.encoding.photometric is not None
+        number = len(self._offsets) + 1
+        found = stored_photometric(self.encoding.photometric, data, where=f"frame {number}")
+        if number == 1:
+            self.photometric = found
+        elif found != self.photometric:
+            raise DICOMExportError(
+                f"frame {number} holds {found} colour, but frame 1 holds {self.photometric}: "
+                "one PhotometricInterpretation cannot describe them both"
+            )
 
     def trailer(self) -> bytes:
         """What closes the element, once every frame is written: a sequence delimiter, or an even-length pad."""

@@ -1,7 +1,9 @@
 """A Part 10 writer that streams an instance's frames to disk, one at a time.
 
 The file is written under ``<name>.part`` and renamed to ``<name>`` only once it is
-complete and flushed, so no partial file ever sits under its final name::
+complete and flushed, so no partial file ever sits under its final name. The attributes
+are written with the first frame, since a colour JPEG 2000 frame decides the file's
+PhotometricInterpretation (see ``_pixel_data``)::
 
     preamble, "DICM", file meta, attributes before Pixel Data       (pydicom writes these)
     Pixel Data: element header, offset table placeholder            (header)
@@ -19,6 +21,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO, Self
 
+from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_dataset, write_file_meta_info
@@ -31,6 +34,7 @@ __all__ = ["PART_SUFFIX", "Part10Writer", "write_part10"]
 #: Appended to a file's name while it is being written.
 PART_SUFFIX = ".part"
 _PREAMBLE = b"\x00" * 128
+_PHOTOMETRIC_TAG = 0x00280004
 
 
 class Part10Writer:
@@ -54,21 +58,16 @@ class Part10Writer:
         prepared = _prepare(dataset)
         if isinstance(prepared, str):
             raise DICOMExportError(prepared)
-        head, self._encoder, self._tail = prepared
+        self._encoder, self._tail = prepared
+        self._dataset = dataset
+        self._head = _head(dataset, None)  # encoded now, so a value pydicom cannot write fails here
         self.path = Path(path)
         self._part = self.path.with_name(self.path.name + PART_SUFFIX)
         self._fsync = fsync
         self._done = False
-        self._offset_table_at = len(head) + (self._encoder.offset_table_position if self._encoder else 0)
+        self._offset_table_at: int | None = None  # known once the attributes are written
         self._part.parent.mkdir(parents=True, exist_ok=True)
         self._file: BinaryIO | None = self._part.open("wb")
-        try:
-            self._file.write(head)
-            if self._encoder is not None:
-                self._file.write(self._encoder.header())
-        except BaseException:
-            self.abort()
-            raise
 
     def __repr__(self) -> str:
         written = self._encoder.frames_written if self._encoder else 0
@@ -83,22 +82,24 @@ class Part10Writer:
         chunks = _frame_chunks(self._encoder, frame)
         if isinstance(chunks, str):
             raise DICOMExportError(chunks)
+        self._start(file)
         for chunk in chunks:
             file.write(chunk)
 
     def commit(self) -> Path:
         """Finish the file and give it its final name; raises :class:`DICOMExportError` if frames are missing."""
         file = self._open_file()
-        if self._encoder is not None:
-            trailer = _trailer(self._encoder)
-            if isinstance(trailer, str):
-                raise DICOMExportError(trailer)
-            file.write(trailer)
-            if self._encoder.encoding.encapsulated:
-                end = file.tell()
-                file.seek(self._offset_table_at)
-                file.write(self._encoder.offset_table())
-                file.seek(end)
+        trailer = _trailer(self._encoder) if self._encoder is not None else b""
+        if isinstance(trailer, str):
+            raise DICOMExportError(trailer)
+        self._start(file)
+        file.write(trailer)
+        if self._encoder is not None and self._encoder.encoding.encapsulated:
+            assert self._offset_table_at is not None
+            end = file.tell()
+            file.seek(self._offset_table_at)
+            file.write(self._encoder.offset_table())
+            file.seek(end)
         file.write(self._tail)
         file.flush()
         if self._fsync:
@@ -132,6 +133,19 @@ class Part10Writer:
             self.abort()
             raise
 
+    def _start(self, file: BinaryIO) -> None:
+        """Write the attributes before Pixel Data and the element's header, once, before the first frame."""
+        if self._offset_table_at is not None:
+            return
+        photometric = self._encoder.photometric if self._encoder is not None else None
+        head = self._head
+        if photometric is not None and photometric != self._dataset.get("PhotometricInterpretation"):
+            head = _head(self._dataset, photometric)
+        file.write(head)
+        if self._encoder is not None:
+            file.write(self._encoder.header())
+        self._offset_table_at = len(head) + (self._encoder.offset_table_position if self._encoder else 0)
+
     def _open_file(self) -> BinaryIO:
         if self._file is None:
             raise DICOMExportError("the writer is closed: it was committed or aborted")
@@ -157,8 +171,8 @@ def write_part10(
 # --- encoding, with problems returned as messages (raised by the callers, outside any handler) ---
 
 
-def _prepare(dataset: Dataset) -> tuple[bytes, PixelDataEncoder | None, bytes] | str:
-    """The bytes before and after Pixel Data, and the frames' encoder; or what is wrong."""
+def _prepare(dataset: Dataset) -> tuple[PixelDataEncoder | None, bytes] | str:
+    """The frames' encoder and the bytes after Pixel Data; or what is wrong."""
     meta = getattr(dataset, "file_meta", None)
     transfer_syntax = meta.get("TransferSyntaxUID") if meta is not None else None
     if not transfer_syntax:
@@ -170,22 +184,38 @@ def _prepare(dataset: Dataset) -> tuple[bytes, PixelDataEncoder | None, bytes] |
         encoder = PixelDataEncoder(pixel_encoding(dataset, str(transfer_syntax)), count) if count else None
     except DICOMExportError as problem:
         return str(problem)
+    if max(map(int, dataset.keys()), default=0) < PIXEL_DATA_TAG:  # most images: nothing follows Pixel Data
+        return encoder, b""
+    tail = DicomBytesIO()
+    _write_elements(tail, _chosen(dataset, lambda tag: tag > PIXEL_DATA_TAG), dataset)
+    return encoder, tail.getvalue()
+
+
+def _head(dataset: Dataset, photometric: str | None) -> bytes:
+    """Preamble, file meta and the attributes before Pixel Data, with the frames' PhotometricInterpretation."""
     head = DicomBytesIO()
     head.write(_PREAMBLE + b"DICM")
     write_file_meta_info(head, FileMetaDataset(dataset.file_meta), enforce_standard=True)
-    _write_elements(head, dataset, lambda tag: tag < PIXEL_DATA_TAG)
-    tail = DicomBytesIO()
-    _write_elements(tail, dataset, lambda tag: tag > PIXEL_DATA_TAG)
-    return head.getvalue(), encoder, tail.getvalue()
+    before = dataset
+    if photometric is not None or max(map(int, dataset.keys()), default=0) > PIXEL_DATA_TAG:
+        before = _chosen(dataset, lambda tag: tag < PIXEL_DATA_TAG)
+    if photometric is not None:  # a new element in this copy only: the caller's dataset is left alone
+        before[_PHOTOMETRIC_TAG] = DataElement(_PHOTOMETRIC_TAG, "CS", photometric)
+    _write_elements(head, before, dataset)
+    return head.getvalue()
 
 
-def _write_elements(buffer: DicomBytesIO, dataset: Dataset, chosen: Callable[[int], bool]) -> None:
-    """The chosen top-level elements of ``dataset``, encoded explicit VR little endian, as pydicom encodes them."""
+def _chosen(dataset: Dataset, chosen: Callable[[int], bool]) -> Dataset:
+    """A new dataset holding the chosen top-level elements of ``dataset`` (the same element objects)."""
+    return Dataset({tag: element for tag, element in dataset.items() if chosen(tag)})
+
+
+def _write_elements(buffer: DicomBytesIO, elements: Dataset, dataset: Dataset) -> None:
+    """``elements`` encoded explicit VR little endian, as pydicom encodes them, in ``dataset``'s character set."""
     buffer.is_little_endian, buffer.is_implicit_VR = True, False
     character_set = dataset.get("SpecificCharacterSet") or "iso8859"
     encoding = character_set if isinstance(character_set, str) else [str(term) for term in character_set]
-    chosen_elements = Dataset({element.tag: element for element in dataset if chosen(element.tag)})
-    write_dataset(buffer, chosen_elements, parent_encoding=encoding)
+    write_dataset(buffer, elements, parent_encoding=encoding)
 
 
 def _frame_chunks(encoder: PixelDataEncoder, frame: bytes) -> tuple[bytes, ...] | str:

@@ -23,11 +23,12 @@ import imagecodecs
 import numpy as np
 from numpy.typing import NDArray
 
+from .. import _codestream
 from .. import _transfer_syntaxes as syntaxes
 from .._transfer_syntaxes import Codec
 from ..errors import ChecksumMismatchError, FrameDecodeError, UnsupportedPixelFormatError
 from ..metadata import ImageFrame, Instance
-from . import _codestream, _wavelet
+from . import _wavelet
 from ._layout import PixelLayout
 
 Buffer = bytes | bytearray | memoryview

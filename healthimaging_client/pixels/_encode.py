@@ -12,9 +12,9 @@ import imagecodecs
 import numpy as np
 from numpy.typing import NDArray
 
+from .._codestream import read_main_header
 from .._transfer_syntaxes import Codec, transfer_syntax
 from . import _wavelet
-from ._codestream import read_main_header
 
 #: Wavelet levels of encoded frames: a 512x512 frame gets thumbnails down to 16x16.
 LEVELS = 5

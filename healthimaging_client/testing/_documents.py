@@ -16,11 +16,10 @@ from typing import Any
 import attrs
 
 from . import _frames as frames
-from ._pixels import FrameFormat, FrameSpec, frame_entry, geometry
+from . import _objects as objects
+from ._pixels import FrameFormat, FrameSpec, frame_entry, frame_geometry, geometry
 
 SCHEMA_VERSION = "1.1"
-CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
-SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
 
 #: Attributes that identify a study, series or instance: changing them needs ``force``.
 FORCED_ATTRIBUTES = {
@@ -104,7 +103,7 @@ def build_document(
     series: Sequence[SeriesPlan],
 ) -> tuple[JSON, dict[str, FrameSpec]]:
     """A metadata document, and the pixels of every frame it lists; UIDs and frame details are generated."""
-    study_dicom = dict(study)
+    study_dicom = objects.study(dict(study))
     study_dicom.setdefault("StudyInstanceUID", synthetic_uid(rng))
     all_series: JSON = {}
     specs: dict[str, FrameSpec] = {}
@@ -113,21 +112,25 @@ def build_document(
         series_dicom.setdefault("SeriesInstanceUID", synthetic_uid(rng))
         series_dicom.setdefault("SeriesNumber", number)
         series_dicom.setdefault("Modality", "OT")
-        instances = [_instance(rng, synthetic_uid(rng), n, plan, specs) for n in range(1, plan.instances + 1)]
+        sop_class = objects.sop_class(series_dicom["Modality"], plan.format, plan.frames)
+        series_dicom = objects.series(sop_class, series_dicom)
+        instances = [
+            _instance(rng, synthetic_uid(rng), n, plan, sop_class, specs) for n in range(1, plan.instances + 1)
+        ]
         rng.shuffle(instances)  # document order is not slice order
         all_series[series_dicom["SeriesInstanceUID"]] = {"DICOM": series_dicom, "Instances": dict(instances)}
     document = {
         "SchemaVersion": SCHEMA_VERSION,
         "DatastoreID": datastore_id,
         "ImageSetID": image_set_id,
-        "Patient": {"DICOM": dict(patient)},
+        "Patient": {"DICOM": objects.patient(dict(patient))},
         "Study": {"DICOM": study_dicom, "Series": all_series},
     }
     return document, specs
 
 
 def _instance(
-    rng: random.Random, sop: str, number: int, plan: SeriesPlan, specs: dict[str, FrameSpec]
+    rng: random.Random, sop: str, number: int, plan: SeriesPlan, sop_class: str, specs: dict[str, FrameSpec]
 ) -> tuple[str, JSON]:
     """Instance ``number`` of a series; InstanceNumber runs head to feet, against the z axis."""
     fmt = plan.format
@@ -137,27 +140,19 @@ def _instance(
     def position(slice_number: int) -> tuple[float, float, float]:
         return (top[0], top[1], top[2] - slice_number * plan.slice_thickness)
 
+    plane = geometry(position(first_slice), pixel_spacing=plan.pixel_spacing, thickness=plan.slice_thickness)
+    if plan.frames > 1:
+        positions = [position(first_slice + i) for i in range(plan.frames)]
+        plane |= frame_geometry(positions, pixel_spacing=plan.pixel_spacing, thickness=plan.slice_thickness)
+        plane["NumberOfFrames"] = plan.frames
     dicom: JSON = {
-        "SOPClassUID": CT_IMAGE_STORAGE if fmt.samples_per_pixel == 1 else SECONDARY_CAPTURE,
+        "SOPClassUID": sop_class,
         "SOPInstanceUID": sop,
         "InstanceNumber": number,
+        **objects.instance(sop_class, fmt),
         **fmt.dicom(),
-        **geometry(position(first_slice), pixel_spacing=plan.pixel_spacing, thickness=plan.slice_thickness),
+        **plane,
     }
-    if plan.frames > 1:
-        dicom["NumberOfFrames"] = plan.frames
-        dicom["PerFrameFunctionalGroupsSequence"] = [
-            {
-                "PlanePositionSequence": [
-                    {
-                        "ImagePositionPatient": geometry(
-                            position(first_slice + i), pixel_spacing=plan.pixel_spacing, thickness=plan.slice_thickness
-                        )["ImagePositionPatient"]
-                    }
-                ]
-            }
-            for i in range(plan.frames)
-        ]
     entries: list[JSON] = []
     for _ in range(plan.frames):
         frame_id = f"{rng.getrandbits(128):032x}"

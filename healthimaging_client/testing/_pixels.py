@@ -187,3 +187,20 @@ def geometry(position: tuple[float, float, float], *, pixel_spacing: float, thic
         "PixelSpacing": [_ds(pixel_spacing), _ds(pixel_spacing)],
         "SliceThickness": _ds(thickness),
     }
+
+
+def frame_geometry(positions: list[tuple[float, float, float]], *, pixel_spacing: float, thickness: float) -> JSON:
+    """The plane attributes of a multi-frame stack of axial slices, as functional groups: shared and per frame."""
+    plane = geometry(positions[0], pixel_spacing=pixel_spacing, thickness=thickness)
+    measures = {"PixelSpacing": plane["PixelSpacing"], "SliceThickness": plane["SliceThickness"]}
+    return {
+        "SharedFunctionalGroupsSequence": [
+            {
+                "PixelMeasuresSequence": [measures],
+                "PlaneOrientationSequence": [{"ImageOrientationPatient": plane["ImageOrientationPatient"]}],
+            }
+        ],
+        "PerFrameFunctionalGroupsSequence": [
+            {"PlanePositionSequence": [{"ImagePositionPatient": [_ds(v) for v in position]}]} for position in positions
+        ],
+    }

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import assert_type, reveal_type
 
 from pydicom import Dataset
 
-from healthimaging_client import Client
+from healthimaging_client import AsyncClient, Client, ExportProgress, ExportSummary
 from healthimaging_client.dicom import (
     DICOMExportError,
     ExtraNotInstalledError,
@@ -16,6 +16,7 @@ from healthimaging_client.dicom import (
     instance_path,
     is_complete,
     to_dataset,
+    transcode_frame,
     write_part10,
 )
 from healthimaging_client.errors import HealthImagingError
@@ -46,6 +47,36 @@ def in_memory(client: Client, datastore_id: str, image_set_id: str, frames: list
     return to_dataset(metadata, next(metadata.iter_instances()), frames)
 
 
+def transcoded(client: Client, datastore_id: str, image_set_id: str, codestreams: list[bytes], path: Path) -> Path:
+    metadata = client.get_image_set_metadata(datastore_id, image_set_id)
+    instance = next(metadata.iter_instances())
+    dataset = to_dataset(metadata, instance, transcode=True)
+    native = (
+        transcode_frame(codestream, instance, frame, verify=False)
+        for codestream, frame in zip(codestreams, instance.image_frames, strict=True)
+    )
+    assert_type(next(native), bytes)
+    return write_part10(path, dataset, native)
+
+
+def export_series(client: Client, datastore_id: str, image_set_id: str, series_uid: str, directory: Path) -> int:
+    done: list[int] = []
+
+    def show(report: ExportProgress) -> None:
+        assert_type(report.path, Path)
+        done.append(report.files_done)
+
+    summary = client.export_image_set(datastore_id, image_set_id, directory, series=series_uid, progress=show)
+    reveal_type(summary)  # revealed: ExportSummary
+    return summary.files_written + summary.bytes_written
+
+
+async def export_async(client: AsyncClient, datastore_id: str, image_set_id: str) -> ExportSummary:
+    return await client.export_image_set(
+        datastore_id, image_set_id, "out", series=["2.25.1", "2.25.2"], concurrency=8, transcode=True, fsync=False
+    )
+
+
 def errors(directory: Path, dataset: Dataset) -> None:
     try:
         instance_path(directory, dataset)
@@ -59,3 +90,9 @@ def errors(directory: Path, dataset: Dataset) -> None:
 def wrong(metadata_id: str, frames: list[str]) -> None:
     to_dataset(metadata_id, metadata_id)  # expect-error
     write_part10("f.dcm", Dataset(), frames)  # expect-error
+    transcode_frame(frames[0], metadata_id, metadata_id)  # expect-error
+
+
+def wrong_export(client: Client, progress: Callable[[int], None]) -> None:
+    client.export_image_set("ds", "is", "out", progress=progress)  # expect-error
+    client.export_image_set("ds", "is", "out", concurrency="8")  # expect-error

@@ -3,7 +3,9 @@
 The decoder checks the image size against the metadata before it allocates
 anything (a corrupt or hostile header cannot ask for gigabytes), and learns the
 number of resolution levels and whether the wavelet is reversible, which
-decides whether lower resolutions can be derived exactly.
+decides whether lower resolutions can be derived exactly. The DICOM writer
+learns whether colour frames went through the colour transform, which decides
+their PhotometricInterpretation. Pure, with no NumPy: both extras use it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import struct
 
 import attrs
 
-from ..errors import FrameDecodeError
+from .errors import FrameDecodeError
 
 _SOC, _SIZ, _COD, _CAP, _SOT = 0xFF4F, 0xFF51, 0xFF52, 0xFF50, 0xFF90
 
