@@ -406,7 +406,7 @@ def test_the_tree_is_drawn_with_branches() -> None:
     assert list(draw(tree)) == ["root", "├── a", "│   ├── a1", "│   └── a2", "└── b", "    └── b1"]
 
 
-# --- previews and output files ---------------------------------------------------------
+# --- previews, output files, the validator's verdicts ---------------------------------------------------------
 
 
 def _instance(**dicom: object) -> Instance:
@@ -444,6 +444,17 @@ def test_a_preview_maps_the_window_to_8_bits_and_inverts_monochrome1() -> None:
     assert to_8bit(np.full((2, 2), 7.0), _instance()).tolist() == [[0, 0], [0, 0]]
     ramp = to_8bit(np.arange(1000, dtype=np.float64).reshape(10, 100), _instance())
     assert (ramp.min(), ramp.max()) == (0, 255)  # no window: the 0.5-99.5 percentile range
+
+
+def test_the_validators_output_makes_a_verdict(tmp_path: Path) -> None:
+    from healthimaging_client.cli._validator import Verdict, verdict
+
+    path = tmp_path / "x.dcm"
+    path.write_bytes(b"")
+    clean = verdict(path, "CTImage\nWarning - attribute <Laterality>\nWarning - other\n")
+    assert (clean.verdict, clean.errors, clean.warnings) == (Verdict.VALID, (), 2)
+    found = verdict(path, "Error - Missing attribute Type 1 <ImageType>\nWarning - w\n")
+    assert (found.verdict, found.errors) == (Verdict.INVALID, ("Error - Missing attribute Type 1 <ImageType>",))
 
 
 def test_an_output_file_is_whole_or_not_there(tmp_path: Path) -> None:

@@ -1,13 +1,15 @@
-"""``healthimaging frames`` against the emulator: the files it writes, and its exit codes.
+"""``healthimaging frames`` and ``export`` against the emulator: the files they write, and their exit codes.
 
 What the files hold is compared with what the SDK's own methods return for
 the same frames, so these tests check the command line, not the decoders
-(tests/test_pixel*.py do that).
+(tests/test_pixel*.py and tests/test_export.py do that).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,18 +21,20 @@ import pytest
 
 np = pytest.importorskip("numpy")
 imagecodecs = pytest.importorskip("imagecodecs")
+pydicom = pytest.importorskip("pydicom")
 
 from healthimaging_client.cli._exit import ExitCode  # noqa: E402
 from healthimaging_client.cli._preview import to_8bit  # noqa: E402
 from healthimaging_client.metadata import ImageSetMetadata  # noqa: E402
 from healthimaging_client.testing import FrameFormat, LocalHealthImaging  # noqa: E402
-from tests.cli_support import Served, clear_cli_environment  # noqa: E402
+from tests.cli_support import Served, clear_cli_environment, invoke  # noqa: E402
 
 # Synthetic values only.
 PATIENT = {"PatientID": "PAT-PIX-1", "PatientName": "DOE^PIXEL"}
 AXIAL = "2.25.4001"
 CINE = "2.25.4002"
 SMALL = FrameFormat(rows=32, columns=48, bits_stored=12, rescale=(1.0, -1024.0))
+HAS_DCIODVFY = shutil.which("dciodvfy") is not None
 
 
 @pytest.fixture(autouse=True)
@@ -51,6 +55,10 @@ class Pixels(Served):
 
     def sdk(self) -> Any:
         return self.emulator.client()
+
+    def run_with_path(self, folder: Path, *args: str) -> Any:
+        """Run with only ``folder`` on PATH: the programs the command can find."""
+        return invoke("--endpoint-url", self.endpoint_url, *args, env={**self.env(), "PATH": str(folder)})
 
 
 @pytest.fixture
@@ -188,12 +196,77 @@ def test_an_unknown_image_set_exits_4_and_writes_nothing(served: Pixels, tmp_pat
     assert list(tmp_path.iterdir()) == []
 
 
+# --- export -----------------------------------------------------------------------------------------
+
+
+def _dicom_files(directory: Path) -> list[Path]:
+    return sorted(directory.rglob("*.dcm"))
+
+
+def test_export_writes_one_file_per_instance(served: Pixels, tmp_path: Path) -> None:
+    summary = served.json("export", served.image_set_id, str(tmp_path))
+    files = _dicom_files(tmp_path)
+    metadata = served.metadata()
+    written = sorted(pydicom.dcmread(f).SOPInstanceUID for f in files)
+    assert written == sorted(i.sop_instance_uid for i in metadata.iter_instances())
+    assert summary["files"] == summary["files_written"] == len(files) == 4
+    assert summary["frames_written"] == 7 and summary["files_skipped"] == 0
+    assert summary["bytes_written"] == sum(f.stat().st_size for f in files)
+    assert summary["validation"] is None
+    assert not list(tmp_path.rglob("*.part"))
+
+
+def test_export_of_one_series_and_a_second_run_skips_what_is_there(served: Pixels, tmp_path: Path) -> None:
+    first = served.json("export", served.image_set_id, str(tmp_path), "--series", AXIAL)
+    assert first["files_written"] == 3 and {f.parent.name for f in _dicom_files(tmp_path)} == {AXIAL}
+    again = served.json("export", served.image_set_id, str(tmp_path))
+    assert (again["files_skipped"], again["files_written"]) == (3, 1)
+
+
+def test_export_table_masks_the_file_paths_unless_asked(served: Pixels, tmp_path: Path) -> None:
+    fake = _fake_validator(tmp_path / "bin", "Error - Missing attribute Type 1 PatientName DOE^PIXEL")
+    result = served.run_with_path(fake, "export", served.image_set_id, str(tmp_path / "out"), "--validate")
+    assert result.exit_code == ExitCode.INVALID_FILES, result.output
+    assert "files invalid               4" in result.stdout
+    assert "***" in result.stdout and AXIAL not in result.stdout and "DOE^PIXEL" not in result.stdout
+    shown = served.run_with_path(fake, "export", served.image_set_id, str(tmp_path / "out"), "--validate", "--show-phi")
+    assert AXIAL in shown.stdout and "DOE^PIXEL" in shown.stdout
+
+
+def _fake_validator(folder: Path, finding: str) -> Path:
+    """A ``dciodvfy`` that finds ``finding`` in every file, to see the command act on a verdict of errors."""
+    folder.mkdir()
+    program = folder / "dciodvfy"
+    program.write_text(f"#!/bin/sh\necho '{finding}' >&2\nexit 1\n")
+    program.chmod(program.stat().st_mode | stat.S_IEXEC)
+    return folder
+
+
+def test_validate_without_dciodvfy_exits_3_before_exporting(served: Pixels, tmp_path: Path) -> None:
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    result = served.run_with_path(empty, "export", served.image_set_id, str(tmp_path / "out"), "--validate")
+    assert result.exit_code == ExitCode.CONFIG and "apt-get install dicom3tools" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.skipif(not HAS_DCIODVFY, reason="dciodvfy is not installed (Debian: apt-get install dicom3tools)")
+def test_validate_with_dciodvfy(served: Pixels, tmp_path: Path) -> None:
+    transcoded = served.json("export", served.image_set_id, str(tmp_path / "native"), "--transcode", "--validate")
+    assert {v["verdict"] for v in transcoded["validation"]} == {"valid"}
+    assert all(v["errors"] == [] for v in transcoded["validation"])
+    stored = served.run("export", served.image_set_id, str(tmp_path / "htj2k"), "--validate")
+    assert stored.exit_code == 0, stored.output
+    assert "files not checked           4" in stored.stdout
+    assert "this dciodvfy cannot read HTJ2K" in stored.stderr
+
+
 # --- the extras ----------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("blocked", "command", "extra"),
-    [("numpy", ["frames", "a" * 32, "out.npy"], "pixels")],
+    [("numpy", ["frames", "a" * 32, "out.npy"], "pixels"), ("pydicom", ["export", "a" * 32, "out"], "dicom")],
 )
 def test_a_missing_extra_is_named_before_anything_is_sent(
     tmp_path: Path, blocked: str, command: list[str], extra: str

@@ -229,6 +229,16 @@ def test_decoding_frames_draws_a_bar_of_frames(served: Served, tmp_path: Path) -
     assert target.is_file()
 
 
+def test_an_export_draws_a_bar_of_files(served: Served, tmp_path: Path) -> None:
+    image_set_id = served.emulator.add_image_set(patient=PATIENT, instances=6, frame_format=SMALL)
+    served.emulator.delay_responses(0.15, operation="GetImageFrame")
+    session = served.terminal.run("export", image_set_id, str(tmp_path), "--concurrency", "1")
+    assert session.returncode == 0, session.screen
+    assert re.search(r"exporting \[#*\.*\] [0-5]/6 files", session.screen)
+    _, output = session.screen.rsplit("\r\x1b[K", 1)
+    assert "exporting [" not in output and "written                     6" in output
+
+
 # --- the confirmation prompt ------------------------------------------------------------------
 
 
@@ -280,6 +290,25 @@ def test_ctrl_c_at_the_prompt_sends_nothing(served: Served) -> None:
     assert session.returncode == ExitCode.INTERRUPTED, session.screen
     assert "interrupted" in session.screen and "Traceback" not in session.screen
     assert served.version_count() == 1
+
+
+def test_ctrl_c_during_an_export_leaves_whole_files_only_and_a_rerun_finishes(served: Served, tmp_path: Path) -> None:
+    image_set_id = served.emulator.add_image_set(patient=PATIENT, instances=6, frame_format=SMALL)
+    delay = 0.4
+    served.emulator.delay_responses(delay, operation="GetImageFrame")
+    session = served.terminal.run(
+        "export", image_set_id, str(tmp_path), "--concurrency", "1", react=_interrupt_when("exporting [")
+    )
+    time.sleep(delay)  # the emulator's late answer meets the closed connection within this test
+    assert session.returncode == ExitCode.INTERRUPTED, session.screen
+    assert "run the same command again to finish" in session.screen and "Traceback" not in session.screen
+    assert list(tmp_path.rglob("*.part")) == []
+    kept = list(tmp_path.rglob("*.dcm"))
+    assert 0 < len(kept) < 6
+    served.emulator.delay_responses(0, operation="GetImageFrame")
+    finished = served.terminal.run("export", image_set_id, str(tmp_path), "-o", "json")
+    assert finished.returncode == 0, finished.screen
+    assert f'"files_skipped": {len(kept)}' in finished.screen and len(list(tmp_path.rglob("*.dcm"))) == 6
 
 
 def test_ctrl_c_during_a_download_stops_cleanly_and_leaves_no_file(served: Served, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ from ._completion import completion
 from ._copy import copy
 from ._datastores import datastores
 from ._exit import ExitCode, exit_code_of
+from ._export import export
 from ._frames import frames
 from ._help import Group
 from ._imports import import_jobs
@@ -67,13 +68,13 @@ class RootGroup(Group):
 @global_options
 @click.pass_context
 def cli(ctx: click.Context) -> None:
-    """A command line for AWS HealthImaging: image sets, their pixels, datastores, imports and tags.
+    """A command line for AWS HealthImaging: image sets, pixels, DICOM export, datastores, imports and tags.
 
     Try it with no account: healthimaging --local search
     """
     ctx.ensure_object(Settings)
 
 
-IMAGE_SETS = (search, metadata, versions, update, revert, copy, wait, frames)
+IMAGE_SETS = (search, metadata, versions, update, revert, copy, wait, frames, export)
 for command in (*IMAGE_SETS, datastores, import_jobs, tags, completion):
     cli.add_command(command)

@@ -16,6 +16,7 @@ Scripts branch on these, so they are a promise: add codes, never renumber::
     11   declined at the confirmation prompt; nothing was sent
     12   the import job waited for FAILED
     13   import results --check: the job did not import every file
+    14   export --validate: dciodvfy found errors in an exported file
     130  interrupted (Ctrl-C)
 """
 
@@ -41,6 +42,7 @@ class ExitCode(enum.IntEnum):
     DECLINED = 11
     IMPORT_FAILED = 12
     FILES_REJECTED = 13
+    INVALID_FILES = 14
     INTERRUPTED = 130
 
 
