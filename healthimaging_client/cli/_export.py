@@ -10,13 +10,14 @@ file. File paths are made of UIDs (patient data): masked unless ``--show-phi``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from .. import ExportProgress, ExportSummary
 from ._exit import ExitCode
 from ._help import Command
-from ._options import Settings, global_options, settings
+from ._options import Settings, concurrency_option, global_options, settings
 from ._output import Column, Field, echo_fields, echo_json, echo_rows, jsonable
 from ._progress import Progress
 from ._session import connect, fail
@@ -97,9 +98,7 @@ def _echo(directory: Path, summary: ExportSummary, checked: Findings | None, opt
     is_flag=True,
     help="Decode frames to explicit VR little endian, for tools that cannot read HTJ2K (needs the pixels extra).",
 )
-@click.option(
-    "--concurrency", type=click.IntRange(min=1), default=16, show_default=True, help="Frames fetched at once."
-)
+@concurrency_option
 @click.option(
     "--validate",
     is_flag=True,
@@ -111,7 +110,7 @@ def export(
     directory: Path,
     series_uids: tuple[str, ...],
     transcode: bool,
-    concurrency: int,
+    concurrency: int | None,
     validate: bool,
 ) -> None:
     """Write an image set, or some of its series, as DICOM Part 10 files.
@@ -133,15 +132,16 @@ def export(
             paths.append(step.path)
             progress.update(step.files_done, step.files_total)
 
+        limit: dict[str, Any] = {} if concurrency is None else {"concurrency": concurrency}
         try:
             summary = conn.client.export_image_set(
                 conn.datastore_id,
                 image_set_id,
                 directory,
                 series=list(series_uids) or None,
-                concurrency=concurrency,
                 transcode=transcode,
                 progress=report,
+                **limit,
             )
         except KeyboardInterrupt:
             click.echo("\nthe files written so far are complete: run the same command again to finish", err=True)

@@ -17,7 +17,7 @@ import click
 from ..metadata import ImageSetMetadata, Instance, Series
 from ._files import atomic_file, refuse_to_replace
 from ._help import Command, Option
-from ._options import global_options, settings
+from ._options import concurrency_option, global_options, settings
 from ._output import Field, echo_fields, echo_json
 from ._progress import Progress
 from ._session import Connection, connect
@@ -151,9 +151,7 @@ def _save_png(file: Path, pixels: NDArray[Any], shown: FrameRef) -> list[Field]:
 @click.option("--version", "version_id", metavar="N", help="A version of the image set (default: the latest).")
 @click.option("--rescale", is_flag=True, help=".npy: physical values (RescaleSlope, RescaleIntercept) as float32.")
 @click.option("--no-verify", is_flag=True, help="Do not check decoded frames against the metadata's checksums.")
-@click.option(
-    "--concurrency", type=click.IntRange(min=1), default=16, show_default=True, help="Frames fetched at once."
-)
+@concurrency_option
 @click.option("--overwrite", is_flag=True, help="Replace FILE if it exists.")
 @global_options
 def frames(
@@ -165,7 +163,7 @@ def frames(
     version_id: str | None,
     rescale: bool,
     no_verify: bool,
-    concurrency: int,
+    concurrency: int | None,
     overwrite: bool,
 ) -> None:
     """Decode image frames to a .npy file, or to a PNG preview.
@@ -190,7 +188,9 @@ def frames(
         with Progress("reading metadata"):
             meta = conn.client.get_image_set_metadata(conn.datastore_id, image_set_id, version_id=version_id)
         chosen = choose(meta, frame_id, sop_uid, series_uid)
-        decode = {"verify": not no_verify, "concurrency": concurrency}
+        decode: dict[str, Any] = {"verify": not no_verify}
+        if concurrency is not None:
+            decode["concurrency"] = concurrency
         shown = chosen.refs[len(chosen.refs) // 2]  # what a preview shows: the middle frame or slice
         if suffix == ".png":
             grayscale = pixels.PixelLayout.from_instance(shown.instance).samples_per_pixel == 1

@@ -179,6 +179,16 @@ def wait_limit_options(function: F) -> F:
     return _apply(function, _WAIT_LIMIT_OPTIONS)
 
 
+def concurrency_option(function: F) -> F:
+    """``--concurrency N``, passed to the command; None leaves the SDK's default."""
+    return click.option(
+        "--concurrency",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="Frames fetched at once (default: the SDK's, 16).",
+    )(function)
+
+
 def wait_limits(timeout: float | None, poll_interval: float | None) -> dict[str, float]:
     """The limits given, as the SDK waiters' keyword arguments (the SDK's defaults for the rest)."""
     given = {"timeout": timeout, "poll_interval": poll_interval}
