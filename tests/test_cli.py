@@ -22,12 +22,11 @@ import attrs
 import httpx
 import pytest
 import respx
-from click.testing import CliRunner, Result
 
 import healthimaging_client as hic
-from healthimaging_client.cli._app import cli
 from healthimaging_client.cli._exit import ExitCode
 from healthimaging_client.testing import LocalHealthImaging
+from tests.cli_support import Served, clear_cli_environment, invoke
 
 # Synthetic values only.
 PATIENT = {"PatientID": "PAT-CLI-1", "PatientName": "DOE^JOHN", "PatientBirthDate": "19700101", "PatientSex": "M"}
@@ -38,32 +37,10 @@ PHI_VALUES = ("PAT-CLI-1", "DOE^JOHN", "ACC-CLI-1", SERIES_A)
 
 
 @attrs.frozen
-class Local:
-    """An emulator served on loopback, one known image set in it, and a way to run the command line on it."""
+class Local(Served):
+    """The served emulator, and one known image set in it."""
 
-    emulator: LocalHealthImaging
-    endpoint_url: str
     image_set_id: str
-
-    @property
-    def datastore_id(self) -> str:
-        return self.emulator.datastore_id
-
-    def env(self) -> dict[str, str]:
-        return {
-            "AWS_ACCESS_KEY_ID": self.emulator.aws_access_key_id,
-            "AWS_SECRET_ACCESS_KEY": self.emulator.aws_secret_access_key,
-            "AWS_DEFAULT_REGION": self.emulator.region_name,
-            "HEALTHIMAGING_DATASTORE_ID": self.datastore_id,
-        }
-
-    def run(self, *args: str, input: str | None = None) -> Result:
-        return invoke("--endpoint-url", self.endpoint_url, *args, env=self.env(), input=input)
-
-    def json(self, *args: str) -> Any:
-        result = self.run(*args, "--output", "json")
-        assert result.exit_code == 0, result.output
-        return json.loads(result.stdout)
 
     def versions(self, image_set_id: str | None = None) -> list[hic.ImageSetProperties]:
         with self.emulator.client() as client:
@@ -74,15 +51,9 @@ class Local:
             return client.get_image_set_metadata(self.datastore_id, image_set_id or self.image_set_id).to_dict()
 
 
-def invoke(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Result:
-    return CliRunner().invoke(cli, list(args), env=env, input=input, prog_name="healthimaging")
-
-
 @pytest.fixture(autouse=True)
 def _no_cli_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A developer's HEALTHIMAGING_OUTPUT or datastore must not change what the tests see."""
-    for name in ("HEALTHIMAGING_OUTPUT", "HEALTHIMAGING_DATASTORE_ID"):
-        monkeypatch.delenv(name, raising=False)
+    clear_cli_environment(monkeypatch)
 
 
 @pytest.fixture

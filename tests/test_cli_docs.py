@@ -2,22 +2,28 @@
 
 Each block under a ``<!-- run: healthimaging ... -->`` marker holds that command
 line and what it prints (it runs against ``--local`` or prints help, so the
-output never changes). To rewrite the blocks after changing the command line::
+output never changes). The commands run in a folder holding ``results/``: what
+``aws s3 cp`` would download of the import job the page starts with ``--local``.
+To rewrite the blocks after changing the command line::
 
     python tests/test_cli_docs.py
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shlex
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+import click
 from click.testing import CliRunner
 
-from healthimaging_client.cli import _exit
+from healthimaging_client.cli import _exit, _local
 from healthimaging_client.cli._app import cli
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,8 +43,33 @@ def run(line: str) -> str:
     return f"$ {line}\n{result.stdout}"
 
 
+@contextlib.contextmanager
+def _workspace() -> Iterator[None]:
+    """In a new folder holding ``results/``: the output of the job ``--local import start`` starts."""
+    emulator = _local.emulator()
+    with tempfile.TemporaryDirectory() as folder, emulator.client() as client, contextlib.chdir(folder):
+        job = client.start_dicom_import_job(
+            emulator.datastore_id,
+            data_access_role_arn=_local.IMPORT_ROLE,
+            input_s3_uri=_local.IMPORT_INPUT,
+            output_s3_uri=_local.IMPORT_OUTPUT,
+        )
+        client.wait_for_dicom_import_job(emulator.datastore_id, job.job_id, poll_interval=0.01)
+        emulator.download_import_output(job.job_id, "results")
+        yield
+
+
 def refreshed(page: str) -> str:
-    return _BLOCK.sub(lambda m: m.group(0).replace(m["body"], run(m["line"])), page)
+    with _workspace():
+        return _BLOCK.sub(lambda m: f"<!-- run: {m['line']} -->\n```text\n{run(m['line'])}```\n", page)
+
+
+def _command_lines(group: click.Group, prefix: str) -> Iterator[str]:
+    """``healthimaging NAME``, for every command and every command of a group."""
+    for name, command in group.commands.items():
+        yield f"{prefix} {name}"
+        if isinstance(command, click.Group):
+            yield from _command_lines(command, f"{prefix} {name}")
 
 
 def test_every_block_is_what_the_program_prints() -> None:
@@ -50,7 +81,7 @@ def test_every_command_has_its_help_on_the_page() -> None:
     shown = set(_BLOCK.findall(PAGE.read_text(encoding="utf-8")))
     lines = {line for line, _ in shown}
     assert "healthimaging --help" in lines
-    missing = [name for name in cli.commands if f"healthimaging {name} --help" not in lines]
+    missing = [line for line in _command_lines(cli, "healthimaging") if f"{line} --help" not in lines]
     assert missing == []
 
 

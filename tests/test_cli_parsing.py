@@ -6,15 +6,19 @@ import base64
 import io
 import json
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
 import healthimaging_client as hic
 from healthimaging_client.builders import DICOMUpdatesBuilder
 from healthimaging_client.cli import _exit, _filters, _updates
-from healthimaging_client.cli._output import MASK, jsonable, masked_document
+from healthimaging_client.cli._datastores import parse_tag
+from healthimaging_client.cli._imports import results_location
+from healthimaging_client.cli._output import MASK, jsonable, masked_document, shown
 from healthimaging_client.cli._progress import Progress
 from healthimaging_client.cli._tree import Node, draw
+from healthimaging_client.metadata import Instance
 
 NOW = datetime(2025, 6, 1, 12, tzinfo=UTC)
 
@@ -269,6 +273,21 @@ def _service(cls: type[hic.ServiceError], status: int) -> hic.ServiceError:
     return cls("m", operation="SearchImageSets", status_code=status, code=cls.__name__)
 
 
+def _waited(cls: type[hic.WaiterError], status: hic.JobStatus) -> hic.WaiterError:
+    """A waiter's error about an import job, as ``wait_for_dicom_import_job`` raises it."""
+    error = cls(f"import job {'j' * 32} {status}")
+    error.job_properties = hic.DICOMImportJobProperties(
+        job_id="j" * 32,
+        job_name="n",
+        job_status=status,
+        datastore_id="d" * 32,
+        data_access_role_arn="arn:aws:iam::123456789012:role/R",
+        input_s3_uri="s3://in/",
+        output_s3_uri="s3://out/",
+    )
+    return error
+
+
 @pytest.mark.parametrize(
     ("error", "code"),
     [
@@ -286,6 +305,8 @@ def _service(cls: type[hic.ServiceError], status: int) -> hic.ServiceError:
         (hic.TimeoutError("slow"), _exit.ExitCode.NETWORK),
         (hic.WaiterError("UPDATE_FAILED"), _exit.ExitCode.WRITE_FAILED),
         (hic.WaiterTimeoutError("still locked"), _exit.ExitCode.WAIT_TIMED_OUT),
+        (_waited(hic.WaiterError, hic.JobStatus.FAILED), _exit.ExitCode.IMPORT_FAILED),
+        (_waited(hic.WaiterTimeoutError, hic.JobStatus.IN_PROGRESS), _exit.ExitCode.WAIT_TIMED_OUT),
         (hic.InvalidResponseError("bad gzip"), _exit.ExitCode.ERROR),
         (hic.PaginationError("loop"), _exit.ExitCode.ERROR),
     ],
@@ -303,6 +324,26 @@ def test_the_exit_codes_are_distinct_and_drawn_in_the_docstring() -> None:
 
 
 # --- output -------------------------------------------------------------------------------------
+
+
+def test_tags_are_key_equals_value() -> None:
+    assert parse_tag("team=imaging") == ("team", "imaging")
+    assert parse_tag("env=") == ("env", "")
+    assert parse_tag("query=a=b") == ("query", "a=b")
+    for text in ("novalue", "=value"):
+        with pytest.raises(ValueError, match="KEY=VALUE"):
+            parse_tag(text)
+
+
+def test_mappings_and_lists_show_as_readable_text() -> None:
+    assert shown({"team": "imaging", "env": ""}) == "team=imaging, env="
+    assert shown(["a", hic.JobStatus.FAILED, True]) == "a, FAILED, yes"
+
+
+def test_a_jobs_results_are_in_a_folder_of_its_own_under_its_output() -> None:
+    expected = "s3://out/results/dddd-DicomImport-jjjj/"
+    assert results_location("dddd", "jjjj", "s3://out/results") == expected
+    assert results_location("dddd", "jjjj", "s3://out/results/") == expected
 
 
 def test_models_become_json_values() -> None:
@@ -363,3 +404,68 @@ def test_progress_stays_silent_off_a_terminal() -> None:
 def test_the_tree_is_drawn_with_branches() -> None:
     tree = Node("root", (Node("a", (Node("a1"), Node("a2"))), Node("b", (Node("b1"),))))
     assert list(draw(tree)) == ["root", "├── a", "│   ├── a1", "│   └── a2", "└── b", "    └── b1"]
+
+
+# --- previews, output files, the validator's verdicts ---------------------------------------------------------
+
+
+def _instance(**dicom: object) -> Instance:
+    return Instance("2.25.1", "2.25.2", {"DICOM": dicom})
+
+
+@pytest.mark.parametrize(
+    ("dicom", "expected"),
+    [
+        ({"WindowCenter": 40, "WindowWidth": 400}, (40.0, 400.0)),
+        ({"WindowCenter": "40\\-600", "WindowWidth": "400\\1500"}, (40.0, 400.0)),
+        ({"WindowCenter": [50, 60], "WindowWidth": ["350", "1"]}, (50.0, 350.0)),
+        ({"WindowCenter": 40}, None),
+        ({"WindowCenter": 40, "WindowWidth": 0}, None),
+        ({"WindowCenter": "high", "WindowWidth": 400}, None),
+        ({"WindowCenter": True, "WindowWidth": 400}, None),
+    ],
+)
+def test_the_window_is_read_as_dicom_writes_it(dicom: dict[str, object], expected: tuple[float, float] | None) -> None:
+    pytest.importorskip("numpy")
+    from healthimaging_client.cli._preview import window
+
+    assert window(dicom) == expected
+
+
+def test_a_preview_maps_the_window_to_8_bits_and_inverts_monochrome1() -> None:
+    np = pytest.importorskip("numpy")
+    from healthimaging_client.cli._preview import to_8bit
+
+    values = np.array([[-1000.0, -160.5, 40.0, 239.5, 3000.0]], dtype=np.float32)
+    shown = to_8bit(values, _instance(WindowCenter=40, WindowWidth=400))
+    assert shown.dtype == np.uint8 and shown.tolist() == [[0, 0, 128, 255, 255]]
+    inverted = to_8bit(values, _instance(WindowCenter=40, WindowWidth=400, PhotometricInterpretation="MONOCHROME1"))
+    assert inverted.tolist() == [[255, 255, 127, 0, 0]]
+    assert to_8bit(np.full((2, 2), 7.0), _instance()).tolist() == [[0, 0], [0, 0]]
+    ramp = to_8bit(np.arange(1000, dtype=np.float64).reshape(10, 100), _instance())
+    assert (ramp.min(), ramp.max()) == (0, 255)  # no window: the 0.5-99.5 percentile range
+
+
+def test_the_validators_output_makes_a_verdict(tmp_path: Path) -> None:
+    from healthimaging_client.cli._validator import Verdict, verdict
+
+    path = tmp_path / "x.dcm"
+    path.write_bytes(b"")
+    clean = verdict(path, "CTImage\nWarning - attribute <Laterality>\nWarning - other\n")
+    assert (clean.verdict, clean.errors, clean.warnings) == (Verdict.VALID, (), 2)
+    found = verdict(path, "Error - Missing attribute Type 1 <ImageType>\nWarning - w\n")
+    assert (found.verdict, found.errors) == (Verdict.INVALID, ("Error - Missing attribute Type 1 <ImageType>",))
+
+
+def test_an_output_file_is_whole_or_not_there(tmp_path: Path) -> None:
+    from healthimaging_client.cli._files import atomic_file
+
+    target = tmp_path / "out.npy"
+    with pytest.raises(KeyboardInterrupt), atomic_file(target) as file:
+        file.write(b"half")
+        raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+    with atomic_file(target) as file:
+        file.write(b"whole")
+        assert not target.exists()
+    assert target.read_bytes() == b"whole" and list(tmp_path.iterdir()) == [target]

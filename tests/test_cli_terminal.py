@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import select
 import signal
 import subprocess
@@ -20,11 +21,14 @@ import attrs
 import pytest
 
 from healthimaging_client.cli._exit import ExitCode
-from healthimaging_client.testing import LocalHealthImaging
+from healthimaging_client.testing import FrameFormat, LocalHealthImaging, SyntheticInstance
+from tests.cli_support import Clock
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 
 PATIENT = {"PatientID": "PAT-TTY-1", "PatientName": "DOE^JOHN"}
+IMPORT_INPUT = "s3://tty-input/dicom/"
+SMALL = FrameFormat(rows=32, columns=32)
 DEADLINE = 20.0
 
 
@@ -87,16 +91,6 @@ class Terminal:
                 proc.kill()
 
 
-@attrs.define
-class Clock:
-    """The emulator's clock: real time until a test moves it on."""
-
-    now: float | None = None
-
-    def __call__(self) -> float:
-        return time.time() if self.now is None else self.now
-
-
 @attrs.frozen
 class Served:
     emulator: LocalHealthImaging
@@ -112,8 +106,9 @@ class Served:
 @pytest.fixture
 def served() -> Iterator[Served]:
     clock = Clock()
-    emulator = LocalHealthImaging(seed=3, image_sets=11, clock=clock)
+    emulator = LocalHealthImaging(seed=3, image_sets=11, clock=clock, import_delay=3600)
     image_set_id = emulator.add_image_set(patient=PATIENT)
+    emulator.add_dicom_files(IMPORT_INPUT, [SyntheticInstance(key="1.dcm", patient=PATIENT)])
     with emulator.serve() as endpoint_url:
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -205,6 +200,45 @@ def test_a_wait_shows_a_spinner(served: Served) -> None:
     assert "workflow status  UPDATED" in session.screen
 
 
+def test_an_import_wait_shows_a_spinner_with_the_time_it_has_run(served: Served) -> None:
+    def finish_once_the_spinner_shows(screen: str, proc: subprocess.Popen[bytes], leader: int) -> None:
+        if "| waiting for import job" in screen:
+            served.clock.now = 1e10
+
+    session = served.terminal.run(
+        "import", "start", "--input-s3-uri", IMPORT_INPUT, "--output-s3-uri", "s3://tty-output/",
+        "--role-arn", "arn:aws:iam::123456789012:role/TtyImport", "--yes", "--wait", "--poll-interval", "0.1",
+        react=finish_once_the_spinner_shows,
+    )  # fmt: skip
+    assert session.returncode == 0, session.screen
+    assert re.search(r"\| waiting for import job [0-9a-f]{32} 0s", session.screen)
+    _, output = session.screen.rsplit("\r\x1b[K", 1)
+    assert "waiting" not in output and "status     COMPLETED" in output
+    assert "then healthimaging import results DIR" in output
+
+
+def test_decoding_frames_draws_a_bar_of_frames(served: Served, tmp_path: Path) -> None:
+    image_set_id = served.emulator.add_image_set(patient=PATIENT, instances=6, frame_format=SMALL)
+    served.emulator.delay_responses(0.15, operation="GetImageFrame")
+    target = tmp_path / "volume.npy"
+    session = served.terminal.run("frames", image_set_id, str(target), "--concurrency", "1")
+    assert session.returncode == 0, session.screen
+    assert re.search(r"decoding frames \[#*\.*\] [0-5]/6 frames", session.screen)
+    _, output = session.screen.rsplit("\r\x1b[K", 1)
+    assert "decoding frames" not in output and "shape        6, 32, 32" in output
+    assert target.is_file()
+
+
+def test_an_export_draws_a_bar_of_files(served: Served, tmp_path: Path) -> None:
+    image_set_id = served.emulator.add_image_set(patient=PATIENT, instances=6, frame_format=SMALL)
+    served.emulator.delay_responses(0.15, operation="GetImageFrame")
+    session = served.terminal.run("export", image_set_id, str(tmp_path), "--concurrency", "1")
+    assert session.returncode == 0, session.screen
+    assert re.search(r"exporting \[#*\.*\] [0-5]/6 files", session.screen)
+    _, output = session.screen.rsplit("\r\x1b[K", 1)
+    assert "exporting [" not in output and "written                     6" in output
+
+
 # --- the confirmation prompt ------------------------------------------------------------------
 
 
@@ -234,6 +268,18 @@ def test_yes_skips_the_prompt(served: Served) -> None:
     assert served.version_count() == 2
 
 
+def test_deleting_a_datastore_asks_with_its_name_and_a_no_keeps_it(served: Served) -> None:
+    with served.emulator.client() as client:
+        scratch = client.create_datastore(datastore_name="scratch").datastore_id
+        session = served.terminal.run("datastores", "delete", scratch, react=_answer("[y/N]", "n\r"))
+        assert session.returncode == ExitCode.DECLINED, session.screen
+        assert f"Delete datastore 'scratch' ({scratch})? This cannot be undone. [y/N]" in session.screen
+        assert client.get_datastore(scratch).datastore_properties.datastore_status == "ACTIVE"
+        session = served.terminal.run("datastores", "delete", scratch, react=_answer("[y/N]", "y\r"))
+        assert session.returncode == 0, session.screen
+        assert client.get_datastore(scratch).datastore_properties.datastore_status != "ACTIVE"
+
+
 # --- Ctrl-C -------------------------------------------------------------------------------------
 
 
@@ -244,6 +290,25 @@ def test_ctrl_c_at_the_prompt_sends_nothing(served: Served) -> None:
     assert session.returncode == ExitCode.INTERRUPTED, session.screen
     assert "interrupted" in session.screen and "Traceback" not in session.screen
     assert served.version_count() == 1
+
+
+def test_ctrl_c_during_an_export_leaves_whole_files_only_and_a_rerun_finishes(served: Served, tmp_path: Path) -> None:
+    image_set_id = served.emulator.add_image_set(patient=PATIENT, instances=6, frame_format=SMALL)
+    delay = 0.4
+    served.emulator.delay_responses(delay, operation="GetImageFrame")
+    session = served.terminal.run(
+        "export", image_set_id, str(tmp_path), "--concurrency", "1", react=_interrupt_when("exporting [")
+    )
+    time.sleep(delay)  # the emulator's late answer meets the closed connection within this test
+    assert session.returncode == ExitCode.INTERRUPTED, session.screen
+    assert "run the same command again to finish" in session.screen and "Traceback" not in session.screen
+    assert list(tmp_path.rglob("*.part")) == []
+    kept = list(tmp_path.rglob("*.dcm"))
+    assert 0 < len(kept) < 6
+    served.emulator.delay_responses(0, operation="GetImageFrame")
+    finished = served.terminal.run("export", image_set_id, str(tmp_path), "-o", "json")
+    assert finished.returncode == 0, finished.screen
+    assert f'"files_skipped": {len(kept)}' in finished.screen and len(list(tmp_path.rglob("*.dcm"))) == 6
 
 
 def test_ctrl_c_during_a_download_stops_cleanly_and_leaves_no_file(served: Served, tmp_path: Path) -> None:

@@ -16,11 +16,16 @@ import click
 from .. import HealthImagingError, __version__
 from ._completion import completion
 from ._copy import copy
+from ._datastores import datastores
 from ._exit import ExitCode, exit_code_of
-from ._help import format_sections
+from ._export import export
+from ._frames import frames
+from ._help import Group
+from ._imports import import_jobs
 from ._metadata import metadata
 from ._options import Settings, global_options
 from ._search import search
+from ._tags import tags
 from ._update import revert, update
 from ._versions import versions
 from ._wait import wait
@@ -34,16 +39,8 @@ def _report(ctx: click.Context, message: str, code: ExitCode, exc: BaseException
     ctx.exit(code)
 
 
-class Group(click.Group):
-    """The root group: help in sections, and one place that turns exceptions into exit codes."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        """In the order they were added: the order of the work, not of the alphabet."""
-        return list(self.commands)
-
-    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        format_sections(self, ctx, formatter)
-        self.format_commands(ctx, formatter)
+class RootGroup(Group):
+    """The root group: the one place that turns exceptions into exit codes."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -66,17 +63,18 @@ class Group(click.Group):
             _report(ctx, f"unexpected {type(exc).__name__} (run again with --debug to see why)", ExitCode.ERROR, exc)
 
 
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", prog_name="healthimaging")
 @global_options
 @click.pass_context
 def cli(ctx: click.Context) -> None:
-    """A command line for AWS HealthImaging: search, read, update, copy and wait on image sets.
+    """A command line for AWS HealthImaging: image sets, pixels, DICOM export, datastores, imports and tags.
 
     Try it with no account: healthimaging --local search
     """
     ctx.ensure_object(Settings)
 
 
-for command in (search, metadata, versions, update, revert, copy, wait, completion):
+IMAGE_SETS = (search, metadata, versions, update, revert, copy, wait, frames, export)
+for command in (*IMAGE_SETS, datastores, import_jobs, tags, completion):
     cli.add_command(command)

@@ -3,17 +3,20 @@
 Scripts branch on these, so they are a promise: add codes, never renumber::
 
     0    success
-    1    unexpected error: a bug, an unreadable answer, a file that cannot be written
+    1    unexpected error: a bug, an unreadable answer or file, a file that cannot be written
     2    usage: a bad command line, or input rejected before anything was sent
-    3    credentials, permissions or configuration (no credentials or region, access denied)
-    4    not found: the datastore, image set or version does not exist
-    5    conflict: the image set is locked, or the version named is no longer the latest
+    3    credentials, permissions or configuration (no credentials or region, access denied, an extra missing)
+    4    not found: the datastore, image set, version or import job does not exist
+    5    conflict: the image set is locked or has a newer version; the datastore is not ACTIVE, or not empty
     6    throttled, or a service quota exceeded, after the retries
     7    any other error the service answered with
     8    network: no usable answer arrived (connection failed, timed out)
-    9    the write waited for failed (UPDATE_FAILED, COPY_FAILED)
-    10   the wait timed out: the image set was still locked
+    9    the write waited for failed (UPDATE_FAILED, COPY_FAILED, CREATE_FAILED)
+    10   the wait timed out: the image set was still locked, or the datastore or import job not done
     11   declined at the confirmation prompt; nothing was sent
+    12   the import job waited for FAILED
+    13   import results --check: the job did not import every file
+    14   export --validate: dciodvfy found errors in an exported file
     130  interrupted (Ctrl-C)
 """
 
@@ -37,6 +40,9 @@ class ExitCode(enum.IntEnum):
     WRITE_FAILED = 9
     WAIT_TIMED_OUT = 10
     DECLINED = 11
+    IMPORT_FAILED = 12
+    FILES_REJECTED = 13
+    INVALID_FILES = 14
     INTERRUPTED = 130
 
 
@@ -44,6 +50,7 @@ class ExitCode(enum.IntEnum):
 _CODES: tuple[tuple[type[errors.HealthImagingError], ExitCode], ...] = (
     (errors.ParamValidationError, ExitCode.USAGE),
     (errors.CredentialsError, ExitCode.CONFIG),
+    (errors.ExtraNotInstalledError, ExitCode.CONFIG),
     (errors.AccessDeniedException, ExitCode.CONFIG),
     (errors.ResourceNotFoundException, ExitCode.NOT_FOUND),
     (errors.ConflictException, ExitCode.CONFLICT),
@@ -58,4 +65,7 @@ _CODES: tuple[tuple[type[errors.HealthImagingError], ExitCode], ...] = (
 
 def exit_code_of(error: errors.HealthImagingError) -> ExitCode:
     """The exit code for an SDK error; ``ERROR`` for those no script can act on (unreadable answers)."""
-    return next((code for cls, code in _CODES if isinstance(error, cls)), ExitCode.ERROR)
+    code = next((code for cls, code in _CODES if isinstance(error, cls)), ExitCode.ERROR)
+    if code == ExitCode.WRITE_FAILED and isinstance(error, errors.WaiterError) and error.job_properties is not None:
+        return ExitCode.IMPORT_FAILED  # an import job is no write to an image set: a code of its own
+    return code

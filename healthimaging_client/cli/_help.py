@@ -7,6 +7,10 @@ from typing import Any
 import click
 
 OPTIONS = "Options"
+GLOBAL = "Global options"
+OUTPUT = "Output options"
+#: The sections every command shares come after its own.
+_SHARED = (GLOBAL, OUTPUT)
 
 
 class Option(click.Option):
@@ -25,7 +29,8 @@ def format_sections(command: click.Command, ctx: click.Context, formatter: click
         record = param.get_help_record(ctx)
         if record is not None:
             sections.setdefault(getattr(param, "section", OPTIONS), []).append(record)
-    for name, records in sections.items():
+    ordered = sorted(sections.items(), key=lambda section: section[0] in _SHARED)
+    for name, records in ordered:
         with formatter.section(name):
             formatter.write_dl(records)
 
@@ -33,3 +38,17 @@ def format_sections(command: click.Command, ctx: click.Context, formatter: click
 class Command(click.Command):
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         format_sections(self, ctx, formatter)
+
+
+class Group(click.Group):
+    """A group of commands: its options in sections, its commands in the order they were added."""
+
+    command_class = Command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """In the order they were added: the order of the work, not of the alphabet."""
+        return list(self.commands)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        format_sections(self, ctx, formatter)
+        self.format_commands(ctx, formatter)

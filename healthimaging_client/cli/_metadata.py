@@ -8,8 +8,8 @@ import click
 
 from ..metadata import ImageSetMetadata
 from ._exit import ExitCode
-from ._help import Command, Option
-from ._options import OUTPUT, global_options, settings
+from ._help import OUTPUT, Command, Option
+from ._options import global_options, settings
 from ._output import MASK, PHI_HINT, echo_fields, echo_json
 from ._progress import Progress
 from ._session import connect, fail

@@ -16,13 +16,11 @@ import attrs
 import click
 from click.core import ParameterSource
 
-from ._help import Option
+from ._help import GLOBAL, OUTPUT, Option
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
 
-GLOBAL = "Global options"
-OUTPUT = "Output options"
 PAGINATION = "Pagination options"
 WRITE = "Write options"
 
@@ -78,8 +76,8 @@ _GLOBAL_OPTIONS = (
     _global(
         "--local",
         is_flag=True,
-        help="Run against a built-in emulator seeded with 20 synthetic image sets (no account needed; "
-        "nothing is kept between commands).",
+        help="Run against a built-in emulator seeded with 20 synthetic image sets, and DICOM files to import "
+        "under s3://local-dicom-input/incoming/ (no account needed; nothing is kept between commands).",
     ),
     _global(
         "--max-attempts",
@@ -130,10 +128,29 @@ _PAGINATION_OPTIONS = (
     _option(PAGINATION, "--no-paginate", is_flag=True, help="Make one request and print that page only."),
 )
 
-_WRITE_OPTIONS = (
+_CONFIRM_OPTIONS = (
     _option(WRITE, "--yes", "-y", is_flag=True, help="Do not ask for confirmation."),
     _option(WRITE, "--dry-run", is_flag=True, help="Print the exact payload and send nothing."),
-    _option(WRITE, "--wait", is_flag=True, help="Wait until the image set is no longer locked by this write."),
+)
+
+
+def wait_option(until: str) -> Callable[[F], F]:
+    """``--wait``, passed to the command; ``until`` says what it waits for."""
+    return _option(WRITE, "--wait", is_flag=True, help=f"Wait until {until}.")
+
+
+_WRITE_OPTIONS = (*_CONFIRM_OPTIONS, wait_option("the image set is no longer locked by this write"))
+
+_WAIT_LIMIT_OPTIONS = (
+    click.option(
+        "--timeout", type=click.FloatRange(min=0), metavar="SECONDS", help="Give up after this long (exit code 10)."
+    ),
+    click.option(
+        "--poll-interval",
+        type=click.FloatRange(min=0, min_open=True),
+        metavar="SECONDS",
+        help="Seconds between checks.",
+    ),
 )
 
 
@@ -150,6 +167,32 @@ def pagination_options(function: F) -> F:
 def write_options(function: F) -> F:
     """``--yes``, ``--dry-run`` and ``--wait``, passed to the command."""
     return _apply(function, _WRITE_OPTIONS)
+
+
+def confirm_options(function: F) -> F:
+    """``--yes`` and ``--dry-run``, passed to the command."""
+    return _apply(function, _CONFIRM_OPTIONS)
+
+
+def wait_limit_options(function: F) -> F:
+    """``--timeout`` and ``--poll-interval``, passed to the command."""
+    return _apply(function, _WAIT_LIMIT_OPTIONS)
+
+
+def concurrency_option(function: F) -> F:
+    """``--concurrency N``, passed to the command; None leaves the SDK's default."""
+    return click.option(
+        "--concurrency",
+        type=click.IntRange(min=1),
+        metavar="N",
+        help="Frames fetched at once (default: the SDK's, 16).",
+    )(function)
+
+
+def wait_limits(timeout: float | None, poll_interval: float | None) -> dict[str, float]:
+    """The limits given, as the SDK waiters' keyword arguments (the SDK's defaults for the rest)."""
+    given = {"timeout": timeout, "poll_interval": poll_interval}
+    return {name: value for name, value in given.items() if value is not None}
 
 
 def settings() -> Settings:

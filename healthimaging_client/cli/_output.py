@@ -59,6 +59,10 @@ def shown(value: object) -> str:
         return str(value.value)
     if isinstance(value, datetime):
         return shown_time(value)
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={v}" for k, v in cast(Mapping[object, object], value).items())
+    if isinstance(value, list | tuple):
+        return ", ".join(shown(v) for v in cast(Sequence[object], value))
     return str(value)
 
 

@@ -65,6 +65,10 @@ class Progress:
     def advance(self, count: int = 1) -> None:
         self._done += count
 
+    def update(self, done: int, total: int | None) -> None:
+        """Where the work stands, when the work itself counts (and learns its total as it goes)."""
+        self._done, self._total = done, total
+
     def line(self, elapsed: float, tick: int) -> str:
         """The text drawn after ``elapsed`` seconds, at the ``tick``-th redraw."""
         seconds = f"{elapsed:.0f}s"

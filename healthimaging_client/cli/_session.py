@@ -12,7 +12,7 @@ import contextlib
 import logging
 import sys
 import warnings
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any, NoReturn
 
 import attrs
@@ -23,10 +23,6 @@ from ._exit import ExitCode
 from ._options import Settings
 from ._progress import terminal
 
-#: What ``--local`` serves: the same synthetic data as ``python -m healthimaging_client.testing serve``.
-LOCAL_SEED = 0
-LOCAL_IMAGE_SETS = 20
-
 _SDK_LOGGER = "healthimaging_client"
 BODIES_WARNING = (
     "warning: --log-bodies writes request and response bodies to the log; "
@@ -34,10 +30,27 @@ BODIES_WARNING = (
 )
 
 
+NAME_THE_DATASTORE = "name the datastore: --datastore-id ID, or set HEALTHIMAGING_DATASTORE_ID"
+
+
 @attrs.frozen
 class Connection:
     client: Client
     datastore_id: str
+
+
+@attrs.frozen
+class Account:
+    """A client, and the datastore the options name if they do (for commands that need none, or another)."""
+
+    client: Client
+    datastore_id: str | None
+
+    def datastore(self) -> str:
+        """The datastore the options name; a usage error when they name none."""
+        if not self.datastore_id:
+            raise click.UsageError(NAME_THE_DATASTORE)
+        return self.datastore_id
 
 
 def fail(code: ExitCode, message: str) -> NoReturn:
@@ -75,9 +88,9 @@ def _client(settings: Settings) -> tuple[Client, str | None]:
         if given:
             flags = ", ".join("--" + name.replace("_", "-") for name in given)
             raise click.UsageError(f"--local runs against the built-in emulator: drop {flags}")
-        from ..testing import LocalHealthImaging
+        from . import _local
 
-        emulator = LocalHealthImaging(seed=LOCAL_SEED, image_sets=LOCAL_IMAGE_SETS)
+        emulator = _local.emulator()
         return emulator.client(**options), emulator.datastore_id
     from botocore.exceptions import BotoCoreError
 
@@ -93,8 +106,8 @@ def _client(settings: Settings) -> tuple[Client, str | None]:
 
 
 @contextlib.contextmanager
-def connect(settings: Settings) -> Generator[Connection]:
-    """The client and datastore of this invocation, closed when the command ends."""
+def open_account(settings: Settings) -> Generator[Account]:
+    """The client of this invocation, and the datastore named if any; closed when the command ends."""
     if settings.log_bodies:
         click.echo(BODIES_WARNING, err=True)
     with _sdk_logging(settings):
@@ -102,16 +115,28 @@ def connect(settings: Settings) -> Generator[Connection]:
             warnings.simplefilter("ignore", UserWarning)  # the SDK's warning about log_bodies: said above
             client, implied_datastore = _client(settings)
         with client:
-            datastore_id = settings.datastore_id or implied_datastore
-            if not datastore_id:
-                raise click.UsageError("name the datastore: --datastore-id ID, or set HEALTHIMAGING_DATASTORE_ID")
-            yield Connection(client, datastore_id)
+            yield Account(client, settings.datastore_id or implied_datastore)
 
 
-def confirm(question: str, *, yes: bool) -> None:
-    """Ask before a write when a person is at the terminal, unless ``--yes``; a no ends the command."""
-    if yes or not (sys.stdin.isatty() and terminal(sys.stderr)):
+@contextlib.contextmanager
+def connect(settings: Settings) -> Generator[Connection]:
+    """The client and datastore of this invocation, closed when the command ends."""
+    with open_account(settings) as account:
+        yield Connection(account.client, account.datastore())
+
+
+def confirm(question: str | Callable[[], str], *, yes: bool, required: bool = False) -> None:
+    """Ask before a write when a person is at the terminal, unless ``--yes``; a no ends the command.
+
+    A ``required`` yes (for what cannot be undone) must come from ``--yes`` when no one can be asked.
+    A callable ``question`` is only called (it may look something up) when someone is asked.
+    """
+    if yes:
         return
-    if not click.confirm(question, default=False, err=True):
+    if not (sys.stdin.isatty() and terminal(sys.stderr)):
+        if required:
+            raise click.UsageError("this cannot be undone, and there is no terminal to ask: add --yes to go ahead")
+        return
+    if not click.confirm(question if isinstance(question, str) else question(), default=False, err=True):
         click.echo("declined: nothing was sent", err=True)
         raise click.exceptions.Exit(ExitCode.DECLINED)

@@ -6,7 +6,7 @@ import click
 
 from .. import models as m
 from ._help import Command
-from ._options import global_options, settings
+from ._options import global_options, settings, wait_limit_options
 from ._output import Field, echo_fields, echo_json
 from ._session import connect
 from ._writes import settle, version_fields
@@ -24,12 +24,7 @@ def _fields(properties: m.ImageSetProperties) -> list[Field]:
 @click.command(cls=Command)
 @click.argument("image_set_id")
 @click.option("--version", "version_id", metavar="N", help="The version to wait for (default: the latest).")
-@click.option(
-    "--timeout", type=click.FloatRange(min=0), metavar="SECONDS", help="Give up after this long (exit code 10)."
-)
-@click.option(
-    "--poll-interval", type=click.FloatRange(min=0, min_open=True), metavar="SECONDS", help="Seconds between checks."
-)
+@wait_limit_options
 @global_options
 def wait(image_set_id: str, version_id: str | None, timeout: float | None, poll_interval: float | None) -> None:
     """Wait until an update or copy has finished.

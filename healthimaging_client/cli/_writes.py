@@ -11,7 +11,7 @@ import click
 
 from .. import models as m
 from ._exit import ExitCode
-from ._options import Settings
+from ._options import Settings, wait_limits
 from ._output import PHI_HINT, Field, echo_fields, echo_json, jsonable, masked_document
 from ._progress import Progress
 from ._session import Connection, confirm, fail
@@ -43,15 +43,12 @@ def echo_plan(operation: str, arguments: Mapping[str, Any], documents: Documents
 
 
 @contextlib.contextmanager
-def _in_flight(operation: str, image_set_id: str) -> Generator[None]:
+def _in_flight(operation: str, check_with: str) -> Generator[None]:
     """Around a write's request: Ctrl-C then may come after the service got it, so say how to check."""
     try:
         yield
     except KeyboardInterrupt:
-        click.echo(
-            f"\n{operation} may already have reached the service: check with `healthimaging versions {image_set_id}`",
-            err=True,
-        )
+        click.echo(f"\n{operation} may already have reached the service: check with `{check_with}`", err=True)
         raise
 
 
@@ -61,21 +58,27 @@ def perform(
     documents: Documents,
     *,
     send: Callable[[], R],
-    question: str,
+    question: str | Callable[[], str],
     dry_run: bool,
     yes: bool,
     options: Settings,
+    check_with: str | None = None,
+    irreversible: bool = False,
 ) -> R | None:
     """A write: printed with ``--dry-run`` (then None), else confirmed on a terminal and sent.
 
     ``arguments`` are the SDK call's keyword arguments and ``documents`` its
     JSON payload, so the dry run shows exactly what ``send`` sends.
+    ``check_with`` is the command that shows whether an interrupted write
+    arrived (by default, the image set's versions). An ``irreversible`` write
+    is never sent without a yes: off a terminal, it needs ``--yes``.
     """
     if dry_run:
         echo_plan(operation, arguments, documents, options)
         return None
-    confirm(question, yes=yes)
-    with _in_flight(operation, str(arguments.get("image_set_id") or arguments.get("source_image_set_id"))):
+    confirm(question, yes=yes, required=irreversible)
+    image_set_id = arguments.get("image_set_id") or arguments.get("source_image_set_id")
+    with _in_flight(operation, check_with or f"healthimaging versions {image_set_id}"):
         return send()
 
 
@@ -88,9 +91,7 @@ def settle(
     poll_interval: float | None = None,
 ) -> m.ImageSetProperties:
     """Wait, with a spinner, until the image set's version is no longer locked; its final properties."""
-    limits = {
-        name: value for name, value in (("timeout", timeout), ("poll_interval", poll_interval)) if value is not None
-    }
+    limits = wait_limits(timeout, poll_interval)
     with Progress(f"waiting for image set {image_set_id}"):
         return conn.client.wait_for_image_set(conn.datastore_id, image_set_id, version_id=version_id, **limits)
 
