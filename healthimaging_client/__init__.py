@@ -13,6 +13,7 @@ from .builders import CopySubsetBuilder, DICOMUpdatesBuilder
 from .errors import (
     AccessDeniedException,
     BadRequestException,
+    CauseSummary,
     ChecksumMismatchError,
     ClientClosedError,
     ConflictException,
@@ -93,6 +94,7 @@ __all__ = [
     "AccessDeniedException",
     "AsyncClient",
     "BadRequestException",
+    "CauseSummary",
     "ChecksumMismatchError",
     "Client",
     "ClientClosedError",

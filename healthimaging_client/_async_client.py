@@ -16,7 +16,7 @@ import contextlib
 import os
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Self, TypeVar, cast
 
 import httpx
 
@@ -29,7 +29,8 @@ from ._clock import AsyncioClock
 from ._core import Core
 from ._download import MetadataFile
 from ._export import ExportProgress, ExportSummary, check_export
-from ._methods import method_like, type_arguments
+from ._masking import Masked
+from ._methods import invoke, method_like, type_arguments
 from ._operations import Call, Page, Paginator
 from ._pixel_requests import (
     DEFAULT_FRAME_CONCURRENCY,
@@ -44,7 +45,7 @@ from ._pixel_requests import (
 from ._status_waiter import DatastoreWaiter, ImportJobWaiter
 from ._transport import default_async_http
 from ._waiter import ImageSetDeletionWaiter, ImageSetWaiter
-from ._wire.validation import positive_int
+from ._wire.validation import Problems, optional_bool, positive_int
 from .metadata import ImageSetMetadata, Series
 
 if TYPE_CHECKING:
@@ -70,7 +71,11 @@ def _sends(operation: Callable[P, Call[T]]) -> Callable[Concatenate[AsyncClient,
     """A method that sends the call ``operation`` builds and returns its typed output."""
 
     async def method(self: AsyncClient, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        return await self._core.request(operation(*args, **kwargs))  # pyright: ignore[reportPrivateUsage]
+        call = invoke(operation, args, kwargs)
+        del args, kwargs  # patient data: out of this frame's locals before anything is raised through it
+        if isinstance(call, Exception):
+            raise call
+        return await self._core.request(call)  # pyright: ignore[reportPrivateUsage]
 
     return method_like(method, operation, "AsyncClient", __name__, returns=lambda call: type_arguments(call, "Call")[0])
 
@@ -81,7 +86,11 @@ def _pages(
     """A method that iterates the pages of ``paginate``; its arguments are checked when it is called."""
 
     def method(self: AsyncClient, /, *args: P.args, **kwargs: P.kwargs) -> AsyncIterator[Page[Item, Output]]:
-        return self._core.pages(paginate(*args, **kwargs))  # pyright: ignore[reportPrivateUsage]
+        paginator = invoke(paginate, args, kwargs)
+        del args, kwargs  # as in _sends
+        if isinstance(paginator, Exception):
+            raise paginator
+        return self._core.pages(paginator)  # pyright: ignore[reportPrivateUsage]
 
     return method_like(
         method,
@@ -98,7 +107,11 @@ def _items(
     """A method that iterates the items of every page of ``paginate``."""
 
     def method(self: AsyncClient, /, *args: P.args, **kwargs: P.kwargs) -> AsyncIterator[Item]:
-        return _flatten(self._core.pages(paginate(*args, **kwargs)))  # pyright: ignore[reportPrivateUsage]
+        paginator = invoke(paginate, args, kwargs)
+        del args, kwargs  # as in _sends
+        if isinstance(paginator, Exception):
+            raise paginator
+        return _flatten(self._core.pages(paginator))  # pyright: ignore[reportPrivateUsage]
 
     return method_like(
         method,
@@ -133,6 +146,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
 
     _default_http = staticmethod(default_async_http)
     _backend = staticmethod(AsyncioBackend)  # type: ignore[assignment]
+    _http_type = httpx.AsyncClient
     _default_clock = staticmethod(AsyncioClock)
 
     @classmethod
@@ -175,10 +189,15 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
 
         The body is never held in memory; with ``AsyncClient``, file writes run off the event loop.
         """
+        p = Problems(ops.Operation.GET_IMAGE_SET_METADATA)
+        if not isinstance(cast(object, path), str | os.PathLike) or "\x00" in os.fspath(path):
+            p.add("path", f"expected a file path (str or os.PathLike) without NUL, got {type(path).__name__}")
+        optional_bool(p, "decompress", decompress)
         call = ops.get_image_set_metadata(datastore_id, image_set_id, version_id=version_id)
+        p.raise_if_any()
         run = self._core.backend.run_blocking
 
-        async def consume(chunks: AsyncIterator[bytes]) -> None:
+        async def consume(chunks: AsyncIterator[Masked[bytes]]) -> None:
             file = await run(MetadataFile, path, decompress=decompress, operation=call.operation)
             try:
                 async for chunk in chunks:
@@ -317,6 +336,10 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         """
         from .pixels import plan_volume
 
+        if not isinstance(cast(object, series), Series):  # found by the fuzz: a wrong type failed inside the planner
+            raise errors.ParamValidationError(
+                [f"series: expected a Series of the metadata tree, got {type(series).__name__}"]
+            )
         plan = plan_volume(series)
         fetches = volume_fetches(datastore_id, image_set_id, plan.slices, concurrency)
         volume = plan.allocate(rescale=rescale)
@@ -512,18 +535,23 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         import asyncio
 
         positive_int("concurrency", concurrency)
+        if isinstance(image_set_ids, str | bytes) or not isinstance(cast(object, image_set_ids), Iterable):
+            raise errors.ParamValidationError(
+                [f"image_set_ids: expected an iterable of ids, got {type(image_set_ids).__name__}"]
+            )
         pending_ids = iter(image_set_ids)
         running: dict[asyncio.Task[ImageSetMetadata], str] = {}
 
-        def start_next() -> None:
+        def start_next() -> bool:
             for image_set_id in pending_ids:
                 task = asyncio.ensure_future(self.get_image_set_metadata(datastore_id, image_set_id))
                 running[task] = image_set_id
-                return
+                return True
+            return False
 
         try:
-            for _ in range(concurrency):
-                start_next()
+            while len(running) < concurrency and start_next():  # not range(concurrency): it may be huge
+                pass
             while running:
                 done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:

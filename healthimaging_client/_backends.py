@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from botocore.credentials import ReadOnlyCredentials
 
     from ._deadlines import Deadline
+    from ._masking import Masked
     from ._signing import Signer
 
 P = ParamSpec("P")
@@ -59,7 +60,7 @@ class Backend(Protocol):
     def raw_chunks(self, response: httpx.Response, deadline: Deadline) -> AsyncIterator[bytes]: ...
     async def close_response(self, response: httpx.Response) -> None: ...
     async def run_blocking(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T: ...
-    async def credentials(self, signer: Signer) -> ReadOnlyCredentials: ...
+    async def credentials(self, signer: Signer) -> Masked[ReadOnlyCredentials]: ...
     async def close(self, *, close_http: bool) -> None: ...
     def map_bounded(
         self, fn: Callable[[X], Awaitable[R]], items: Iterable[X], *, limit: int, ordered: bool
@@ -119,7 +120,7 @@ class BlockingBackend(_Lifecycle):
     async def run_blocking(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         return fn(*args, **kwargs)
 
-    async def credentials(self, signer: Signer) -> ReadOnlyCredentials:
+    async def credentials(self, signer: Signer) -> Masked[ReadOnlyCredentials]:
         return signer.credentials()  # botocore's refreshable credentials hold their own lock
 
     async def close(self, *, close_http: bool) -> None:
@@ -191,7 +192,7 @@ class AsyncioBackend(_Lifecycle):
 
         return await asyncio.to_thread(fn, *args, **kwargs)
 
-    async def credentials(self, signer: Signer) -> ReadOnlyCredentials:
+    async def credentials(self, signer: Signer) -> Masked[ReadOnlyCredentials]:
         """Current credentials; resolving or refreshing them (files, network) runs in a worker thread, one at a time."""
         if not signer.needs_io():
             return signer.credentials()

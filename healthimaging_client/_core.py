@@ -31,6 +31,7 @@ from ._backends import Backend
 from ._clock import Clock
 from ._deadlines import CallDeadline, Deadline
 from ._endpoints import Endpoint
+from ._masking import Masked, masked_body
 from ._operations import Call, Page, Paginator
 from ._pacing import Pacer
 from ._retry import AttemptLog, Recovery, RetryPolicy
@@ -103,21 +104,24 @@ class Core:
         """Send ``call`` with retries; the typed output of a 2xx response, or the typed error."""
 
         async def parse(response: httpx.Response, attempt: Attempt) -> T:
-            content = await self._body(call, response, attempt)
+            body = await self._body(call, response, attempt)  # masked: patient data, shown by no traceback
             with reading_within(self._cap(call)):  # a raw body is inflated by its reader, within the cap
-                self._log(call, response, attempt, content)
-                return call.parse(response.status_code, response.headers, content)
+                self._log(call, response, attempt, body)
+                return call.parse(response.status_code, response.headers, body)
 
         return await self._with_retries(call, parse)
 
-    async def download(self, call: Call[Any], consume: Callable[[AsyncIterator[bytes]], Awaitable[None]]) -> None:
-        """Send ``call`` with retries; a 2xx body streams (as sent, not capped) to ``consume``, an error body raises."""
+    async def download(
+        self, call: Call[Any], consume: Callable[[AsyncIterator[Masked[bytes]]], Awaitable[None]]
+    ) -> None:
+        """Send ``call`` with retries; a 2xx body streams (as sent, not capped, chunks masked) to ``consume``, an error
+        body raises."""
 
         async def stream(response: httpx.Response, attempt: Attempt) -> None:
             if not response.is_success:
-                content = await self._body(call, response, attempt)
-                self._log(call, response, attempt, content)
-                call.parse(response.status_code, response.headers, content)  # raises the service's error
+                body = await self._body(call, response, attempt)
+                self._log(call, response, attempt, body)
+                call.parse(response.status_code, response.headers, body)  # raises the service's error
             await consume(self._chunks(call, response, attempt))
             self._log(call, response, attempt, None)
 
@@ -160,6 +164,9 @@ class Core:
                 try:
                     return await self._attempt(call, number, handle, ends)
                 except errors.HealthImagingError as exc:
+                    # What an error chains is a value-free summary (__cause__); what it happened during (a
+                    # transport's cancelled read, holding the request) is dropped, here at the one boundary.
+                    exc.__context__ = None
                     _log_failure(call, exc, number, started)
                     self._recover(log.failed(exc, number), exc)
                     raise
@@ -201,75 +208,96 @@ class Core:
             finally:
                 await self.backend.close_response(response)
 
-    def _build_request(self, call: Call[Any], credentials: ReadOnlyCredentials, deadline: Deadline) -> httpx.Request:
+    def _build_request(
+        self, call: Call[Any], credentials: Masked[ReadOnlyCredentials], deadline: Deadline
+    ) -> httpx.Request:
         url = self.endpoint.url(call.host_prefix) + call.path
         if call.query:
             url += "?" + call.query
-        headers: dict[str, str] = {}
-        if call.body is not None:
-            headers["Content-Type"] = JSON_CONTENT_TYPE
-        headers.update(self.signer.sign(call.method, url, headers, call.body, credentials))
-        headers["User-Agent"] = USER_AGENT
-        headers["Accept-Encoding"] = "gzip"  # the one encoding _wire.limits decodes within the cap
-        content = call.body or b""
+        unsigned = {"Content-Type": JSON_CONTENT_TYPE} if call.body is not None else {}
+        # The signed headers (token, signature) go straight into the request, never into a local of this frame.
         return self.backend.http.build_request(
-            call.method, url, headers=headers, content=content, timeout=deadline.timeout
+            call.method,
+            url,
+            headers={
+                **unsigned,
+                **self.signer.sign(call.method, url, unsigned, call.body, credentials).value,
+                "User-Agent": USER_AGENT,
+                "Accept-Encoding": "gzip",  # the one encoding _wire.limits decodes within the cap
+            },
+            content=call.body or b"",
+            timeout=deadline.timeout,
         )
 
     async def _send(self, call: Call[Any], request: httpx.Request, deadline: Deadline) -> httpx.Response:
         try:
             return await self.backend.send(request)
         except Exception as exc:
-            raise _failure(call, exc, deadline) from exc
+            failure = _failure(call, exc, deadline, request.url)
+        raise failure  # outside the except block: the transport's exception (it holds the request) is no __context__
 
     # --- reading the body --------------------------------------------------------------
 
     def _cap(self, call: Call[Any]) -> Cap:
         return Cap(body_limit(self.max_response_bytes, call.max_body_bytes))
 
-    async def _body(self, call: Call[Any], response: httpx.Response, attempt: Attempt) -> bytes:
-        """The whole body within its cap: as sent for a raw call's 2xx (its reader inflates it), else decoded."""
+    async def _body(self, call: Call[Any], response: httpx.Response, attempt: Attempt) -> Masked[bytes]:
+        """The whole body within its cap (masked: patient data): as sent for a raw call's 2xx (its reader inflates
+        it), else decoded."""
         buffer = BodyBuffer(self._cap(call), response.headers, decoded=response.is_stream_consumed)
         async with contextlib.aclosing(self._chunks(call, response, attempt)) as chunks:
             async for chunk in chunks:
-                buffer.add(chunk)
-        return buffer.raw() if call.raw_body and response.is_success else buffer.decoded()
+                buffer.add(chunk.value)
+        return masked_body(buffer.raw() if call.raw_body and response.is_success else buffer.decoded())
 
-    async def _chunks(self, call: Call[Any], response: httpx.Response, attempt: Attempt) -> AsyncGenerator[bytes, None]:
-        """The body as sent; a failure while reading it is the transport's (a consumer's own errors are not)."""
+    async def _chunks(
+        self, call: Call[Any], response: httpx.Response, attempt: Attempt
+    ) -> AsyncGenerator[Masked[bytes], None]:
+        """The body as sent, chunk by chunk (masked); a failure while reading it is the transport's (a consumer's
+        own errors are not)."""
         if response.is_stream_consumed:  # read when it was made (a mock transport's response): decoded already
-            yield response.content
+            yield masked_body(response.content)
             return
         try:
             async for chunk in self.backend.raw_chunks(response, attempt.deadline):
-                yield chunk
+                yield masked_body(chunk)
         except errors.TimeoutError:
             raise  # the attempt's deadline, kept between chunks
         except Exception as exc:
-            raise _failure(call, exc, attempt.deadline) from exc
+            failure = _failure(call, exc, attempt.deadline, response.request.url)
+        else:
+            return
+        raise failure  # outside the except block, as in _send
 
-    def _log(self, call: Call[Any], response: httpx.Response, attempt: Attempt, content: bytes | None) -> None:
+    def _log(self, call: Call[Any], response: httpx.Response, attempt: Attempt, body: Masked[bytes] | None) -> None:
         request_id = response.headers.get("x-amzn-requestid")
         elapsed = time.perf_counter() - attempt.started
         _logging.log_response(call.operation, response.status_code, request_id, attempt.number, elapsed)
-        if self.log_bodies and content is not None:
-            shown = content
+        if self.log_bodies and body is not None:
+            shown = body.value
             if call.raw_body and response.is_success:  # a raw metadata body is gzip: log the JSON it holds
                 with contextlib.suppress(Exception):  # one that cannot be read is logged as sent; parsing says why
-                    shown = inflate_document(content)
+                    shown = inflate_document(body.value)
             _logging.log_bodies(call.operation, call.body, shown)
 
 
-def _failure(call: Call[Any], exc: Exception, deadline: Deadline) -> errors.HealthImagingError:
-    """The SDK error for what sending or reading raised; a transport timeout cut to the deadline names the deadline."""
-    failure = transport_error(call.operation, exc)
+def _failure(call: Call[Any], exc: Exception, deadline: Deadline, url: httpx.URL) -> errors.HealthImagingError:
+    """The SDK error for what sending or reading raised; a transport timeout cut to the deadline names the deadline.
+
+    Either way its ``__cause__`` is a value-free summary of ``exc`` (``transport_error``), never ``exc``.
+    """
+    failure = transport_error(call.operation, exc, url)
     if isinstance(failure, errors.TimeoutError) and deadline.left(time.monotonic()) <= 0:
-        return deadline.exceeded(request_sent=failure.request_sent)
+        exceeded = deadline.exceeded(request_sent=failure.request_sent)
+        exceeded.__cause__ = failure.__cause__
+        return exceeded
     return failure
 
 
 def _log_failure(call: Call[Any], exc: errors.HealthImagingError, attempt: int, started: float) -> None:
     """Log an attempt that no response ended: what the transport raised, or the deadline that passed."""
     if isinstance(exc, errors.TransportError):
-        failure = exc.__cause__ or exc
-        _logging.log_transport_failure(call.operation, failure, attempt, time.perf_counter() - started)
+        cause = exc.__cause__
+        # The transport's own exception is not chained: its summary names its type.
+        name = cause.type_names[0].rsplit(".", 1)[-1] if isinstance(cause, errors.CauseSummary) else type(exc).__name__
+        _logging.log_transport_failure(call.operation, name, attempt, time.perf_counter() - started)

@@ -7,14 +7,14 @@ the caller asked for.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import zlib
-from collections.abc import Generator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
 from . import errors
+from ._masking import Masked
 from ._wire.gzip import GZIP_MAGIC
 
 
@@ -61,15 +61,13 @@ class MetadataFile:
         self._transcoder = MetadataTranscoder(decompress=decompress)
         self._file = self._part.open("wb")
 
-    def write(self, chunk: bytes) -> None:
-        with self._corrupt_gzip_is_invalid():
-            data = self._transcoder.feed(chunk)
-        self._file.write(data)
+    # The bytes (patient data) go straight from the transcoder to the file, never into a local of these frames.
+
+    def write(self, chunk: Masked[bytes]) -> None:
+        self._file.write(self._transcoded(lambda: self._transcoder.feed(chunk.value)))
 
     def commit(self) -> None:
-        with self._corrupt_gzip_is_invalid():
-            data = self._transcoder.finish()
-        self._file.write(data)
+        self._file.write(self._transcoded(self._transcoder.finish))
         self._file.close()
         self._part.replace(self._path)
 
@@ -77,9 +75,10 @@ class MetadataFile:
         self._file.close()
         self._part.unlink(missing_ok=True)
 
-    @contextlib.contextmanager
-    def _corrupt_gzip_is_invalid(self) -> Generator[None]:
+    def _transcoded(self, transcode: Callable[[], bytes]) -> bytes:
+        """What ``transcode`` returns; corrupt gzip raises InvalidResponseError, without zlib's error as its context."""
         try:
-            yield
+            return transcode()
         except (zlib.error, EOFError):
-            raise errors.InvalidResponseError("corrupt gzip data", operation=self._operation) from None
+            pass
+        raise errors.InvalidResponseError("corrupt gzip data", operation=self._operation)

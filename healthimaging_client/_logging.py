@@ -47,8 +47,9 @@ def log_retry(operation: str, reason: str, attempt: int, max_attempts: int, dela
     logger.info("retrying %s after %s (attempt %d of %d) in %.3fs", operation, reason, attempt, max_attempts, delay)
 
 
-def log_transport_failure(operation: str, exc: BaseException, attempt: int, elapsed: float) -> None:
-    logger.debug("%s -> %s, failed (attempt %d, %.1f ms)", operation, type(exc).__name__, attempt, elapsed * 1000)
+def log_transport_failure(operation: str, failure: str, attempt: int, elapsed: float) -> None:
+    """One attempt that no response ended; ``failure`` names what failed (a type name: no value)."""
+    logger.debug("%s -> %s, failed (attempt %d, %.1f ms)", operation, failure, attempt, elapsed * 1000)
 
 
 def _shown(body: bytes) -> str:

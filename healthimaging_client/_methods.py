@@ -4,16 +4,42 @@
 each of its methods from ``AsyncClient``'s, so a signature or docstring is
 written once. ``help()``, ``inspect.signature`` and the API reference show the
 method as if written out: ``self`` first, and the type the method returns.
+
+The methods made here hold the caller's arguments only until the definition
+has taken them (:func:`invoke`): arguments can be patient data, and a
+traceback renderer that shows locals shows every frame an error passes.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TypeVar
 
+from ._misfits import misfit
+from .errors import ParamValidationError
+
 F = TypeVar("F", bound=Callable[..., object])
+R = TypeVar("R")
+
+
+def invoke(definition: Callable[..., R], args: tuple[object, ...], kwargs: Mapping[str, object]) -> R | Exception:
+    """``definition(*args, **kwargs)``, or the error to raise in its place: returned, not raised.
+
+    The caller deletes its arguments and then raises, so that no frame the
+    error passes holds them. A ``ParamValidationError`` comes without the
+    frames of the definition (whose parameters are the arguments); a call that
+    does not fit the signature becomes a ``TypeError`` that names the method
+    and what a misspelt keyword most likely meant.
+    """
+    try:
+        return definition(*args, **kwargs)
+    except ParamValidationError as exc:
+        exc.__context__ = None
+        return exc.with_traceback(None)
+    except TypeError as exc:
+        return misfit(definition.__name__, definition, args, kwargs) or exc
 
 
 def method_like(

@@ -37,9 +37,8 @@ class _StatusWaiter(Generic[Properties]):
     operation: ops.Operation
 
     def __init__(self, p: v.Problems, *, timeout: object, poll_interval: object, clock: Callable[[], float]) -> None:
-        for name, value, positive in (("timeout", timeout, False), ("poll_interval", poll_interval, True)):
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or (positive and not value):
-                p.add(name, "must be a positive number of seconds" if positive else "must be a number of seconds")
+        v.seconds(p, "timeout", timeout, allow_zero=True, allow_infinity=True)
+        v.poll_interval(p, "poll_interval", poll_interval)
         p.raise_if_any()
         assert isinstance(timeout, int | float) and isinstance(poll_interval, int | float)
         self._timeout = timeout

@@ -20,7 +20,7 @@ from ._async_client import AsyncClient
 from ._backends import BlockingBackend, run_to_completion
 from ._base_client import BaseClient
 from ._clock import BlockingClock
-from ._methods import method_like, type_arguments
+from ._methods import invoke, method_like, type_arguments
 from ._transport import default_sync_http
 
 P = ParamSpec("P")
@@ -33,7 +33,9 @@ def _blocking(
     """A ``Client`` method that runs the ``AsyncClient`` coroutine method to completion."""
 
     def run(self: Client, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        return run_to_completion(method(_twin(self), *args, **kwargs))
+        coroutine = method(_twin(self), *args, **kwargs)
+        del args, kwargs  # patient data: out of this frame's locals before anything is raised through it
+        return run_to_completion(coroutine)
 
     return method_like(run, method, "Client", __name__)
 
@@ -48,7 +50,11 @@ def _blocking_iter(
     """
 
     def run(self: Client, /, *args: P.args, **kwargs: P.kwargs) -> Iterator[T]:
-        return _iterate(method(_twin(self), *args, **kwargs))
+        items = invoke(method, (_twin(self), *args), kwargs)  # validates the arguments, at once
+        del args, kwargs  # as in _blocking
+        if isinstance(items, Exception):
+            raise items
+        return _iterate(items)
 
     return method_like(
         run, method, "Client", __name__, returns=lambda it: f"Iterator[{type_arguments(it, 'AsyncIterator')[0]}]"
@@ -86,6 +92,7 @@ class Client(BaseClient[httpx.Client]):
 
     _default_http = staticmethod(default_sync_http)
     _backend = staticmethod(BlockingBackend)  # type: ignore[assignment]
+    _http_type = httpx.Client
     _default_clock = staticmethod(BlockingClock)
 
     def __enter__(self) -> Self:

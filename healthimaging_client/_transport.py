@@ -11,6 +11,10 @@ aiohttp is imported only when an ``AsyncClient`` makes its pool.
 from __future__ import annotations
 
 import builtins
+import errno
+import socket
+import ssl
+from typing import cast
 
 import httpx
 
@@ -41,49 +45,186 @@ def _environment_proxies() -> bool:
     return any(scheme in ("http", "https", "all") for scheme in urllib.request.getproxies())
 
 
-def transport_error(operation: str, exc: Exception) -> errors.HealthImagingError:
-    """The SDK error for whatever sending or reading raised; the caller chains the original.
+def transport_error(operation: str, exc: BaseException, url: httpx.URL) -> errors.HealthImagingError:
+    """The SDK error for whatever sending to ``url`` or reading its answer raised.
 
-    httpx's own failures map by type. httpx-aiohttp reports every aiohttp
-    connection failure (a refusal, a reset, a server hanging up) as
-    ``httpx.ConnectTimeout``, and lets a malformed status line through as
-    ``aiohttp.ClientResponseError``; the aiohttp cause decides those.
+    The message names the host and the kind of failure, read from the whole
+    chain of ``exc``: httpx-aiohttp reports every aiohttp connection failure
+    (a refusal, a reset, a server hanging up) as ``httpx.ConnectTimeout``, and
+    httpx's async pool wraps the socket's error twice, so the most telling
+    exception may be a few causes down. ``__cause__`` is a
+    :class:`~healthimaging_client.errors.CauseSummary` of ``exc``: its type
+    names and a description without values. ``exc`` itself is not chained: it
+    holds the request (the security token, the signature, the body) and
+    frames whose locals hold them. The caller raises the error outside its
+    ``except`` block, so ``__context__`` stays empty too.
     """
-    cause = exc.__cause__
-    if cause is not None and type(cause).__module__.startswith("aiohttp."):
-        kind, name = _aiohttp_kind(cause), type(cause).__name__
+    chain = _chain(exc)
+    kind = min((found for e in chain if (found := _kind_of(e)) is not None), key=_PRIORITY.index, default="other")
+    cls, text = _KINDS[kind]
+    host = _host(url)
+    message = text.format(host=host)
+    detail = _detail(chain)
+    error: errors.HealthImagingError
+    if issubclass(cls, errors.TransportError):
+        # No connection was had (refused, DNS, TLS, a connect or pool timeout): nothing was sent.
+        unsent = cls is errors.ConnectError or kind in _UNSENT_TIMEOUTS
+        error = cls(message, operation=operation, host=host, request_sent=False if unsent else None)
     else:
-        kind, name = _httpx_kind(exc), type(exc).__name__
-    if kind == "unsent-timeout":
-        return errors.TimeoutError(f"timed out ({name})", operation=operation, request_sent=False)
-    if kind == "timeout":
-        return errors.TimeoutError(f"timed out ({name})", operation=operation)
-    if kind == "connect":
-        return errors.ConnectError(f"could not connect ({name})", operation=operation)
-    if kind == "decode":
-        return errors.InvalidResponseError("the response body could not be decoded", operation=operation)
-    return errors.TransportError(f"the exchange failed ({name})", operation=operation)
+        error = cls(message, operation=operation)
+    error.__cause__ = errors.CauseSummary.of(exc, message + (f" ({detail})" if detail else ""))
+    return error
 
 
-def _httpx_kind(exc: Exception) -> str:
-    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
-        return "unsent-timeout"  # no connection was had: nothing was sent
-    if isinstance(exc, httpx.TimeoutException):
+#: Each kind of failure: the SDK error it becomes, and what its message says.
+_KINDS: dict[str, tuple[type[errors.TransportError] | type[errors.InvalidResponseError], str]] = {
+    "dns": (errors.ConnectError, "could not connect to {host}: the DNS lookup of its name failed"),
+    "tls_verify": (errors.ConnectError, "could not connect to {host}: its TLS certificate could not be verified"),
+    "tls": (errors.ConnectError, "could not connect to {host}: the TLS handshake failed"),
+    "refused": (errors.ConnectError, "could not connect to {host}: the connection was refused"),
+    "unreachable": (errors.ConnectError, "could not connect to {host}: the network or the host is unreachable"),
+    "proxy": (errors.ConnectError, "could not connect to {host} through the proxy"),
+    "reset": (errors.TransportError, "the connection to {host} was reset"),
+    "closed": (errors.TransportError, "{host} closed the connection without answering"),
+    "cut_short": (errors.TransportError, "the response from {host} was cut short"),
+    "malformed": (errors.TransportError, "the response from {host} is not valid HTTP"),
+    "pool_timeout": (errors.TimeoutError, "no connection to {host} came free in time (the pool timeout)"),
+    "connect_timeout": (errors.TimeoutError, "connecting to {host} timed out"),
+    "write_timeout": (errors.TimeoutError, "sending the request to {host} timed out"),
+    "read_timeout": (errors.TimeoutError, "reading the response from {host} timed out"),
+    "timeout": (errors.TimeoutError, "the exchange with {host} timed out"),
+    "decode": (errors.InvalidResponseError, "the response body from {host} could not be decoded (Content-Encoding)"),
+    "refused_request": (errors.TransportError, "the request to {host} could not be sent: the HTTP library refused it"),
+    "connect": (errors.ConnectError, "could not connect to {host}"),
+    "send": (errors.TransportError, "sending the request to {host} failed"),
+    "read": (errors.TransportError, "reading the response from {host} failed"),
+    "other": (errors.TransportError, "the exchange with {host} failed"),
+}
+_UNSENT_TIMEOUTS = frozenset({"pool_timeout", "connect_timeout"})
+#: When the chain holds several kinds, the most telling wins (a reset over httpx-aiohttp's ConnectTimeout).
+_PRIORITY = list(_KINDS)
+
+_RESET = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
+
+
+def _chain(exc: BaseException, depth: int = 8) -> list[BaseException]:
+    """``exc``, what it chains, and what aiohttp keeps aside (``os_error``, ``certificate_error``)."""
+    found: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(found) < depth and all(current is not e for e in found):
+        found.append(current)
+        for attribute in ("os_error", "certificate_error"):
+            kept = getattr(current, attribute, None)
+            if isinstance(kept, BaseException):
+                found.append(kept)
+        group = cast(BaseExceptionGroup[BaseException], current) if isinstance(current, BaseExceptionGroup) else None
+        current = (
+            group.exceptions[0] if group is not None and group.exceptions else current.__cause__ or current.__context__
+        )
+    return found
+
+
+def _kind_of(exc: BaseException) -> str | None:
+    if isinstance(exc, socket.gaierror):
+        return "dns"
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return "tls_verify"
+    if isinstance(exc, ssl.SSLError):
+        return "tls"
+    if isinstance(exc, ConnectionRefusedError):
+        return "refused"
+    if isinstance(exc, _RESET):
+        return "reset"
+    if type(exc).__module__.startswith("aiohttp."):
+        return _aiohttp_kind(exc)
+    if isinstance(exc, httpx.HTTPError):
+        return _httpx_kind(exc)
+    if isinstance(exc, OSError) and exc.errno in _ERRNO_KINDS:
+        return _ERRNO_KINDS[exc.errno]
+    if isinstance(exc, builtins.TimeoutError):
         return "timeout"
-    if isinstance(exc, httpx.ConnectError):
-        return "connect"
-    if isinstance(exc, httpx.DecodingError):
-        return "decode"
-    return "other"
+    return None
 
 
-def _aiohttp_kind(cause: BaseException) -> str:
-    import aiohttp  # loaded already: the cause came from it
+_ERRNO_KINDS = {
+    errno.ECONNREFUSED: "refused",
+    errno.ECONNRESET: "reset",
+    errno.EPIPE: "reset",
+    errno.ENETUNREACH: "unreachable",
+    errno.EHOSTUNREACH: "unreachable",
+}
 
-    if isinstance(cause, aiohttp.ConnectionTimeoutError):
-        return "unsent-timeout"
-    if isinstance(cause, builtins.TimeoutError):  # aiohttp's own timeouts derive from it
-        return "timeout"
-    if isinstance(cause, aiohttp.ClientConnectorError):
-        return "connect"
-    return "other"
+_HTTPX_KINDS: list[tuple[type[httpx.HTTPError], str]] = [
+    (httpx.ProxyError, "proxy"),
+    (httpx.PoolTimeout, "pool_timeout"),
+    (httpx.ConnectTimeout, "connect_timeout"),
+    (httpx.WriteTimeout, "write_timeout"),
+    (httpx.ReadTimeout, "read_timeout"),
+    (httpx.TimeoutException, "timeout"),
+    (httpx.DecodingError, "decode"),
+    (httpx.LocalProtocolError, "refused_request"),
+    (httpx.ConnectError, "connect"),
+    (httpx.WriteError, "send"),
+    (httpx.ReadError, "read"),
+]
+
+
+def _httpx_kind(exc: httpx.HTTPError) -> str | None:
+    if isinstance(exc, httpx.RemoteProtocolError):
+        # h11's wording is the only thing that tells these apart; it is read, never repeated.
+        text = str(exc)
+        if "without sending complete message body" in text or "incomplete" in text.lower():
+            return "cut_short"
+        if "disconnected without sending a response" in text:
+            return "closed"
+        return "malformed"
+    return next((kind for cls, kind in _HTTPX_KINDS if isinstance(exc, cls)), None)
+
+
+def _aiohttp_kind(exc: BaseException) -> str | None:
+    import aiohttp  # loaded already: the exception came from it
+
+    kinds: list[tuple[type[BaseException], str]] = [
+        (aiohttp.ClientConnectorDNSError, "dns"),
+        (aiohttp.ClientConnectorCertificateError, "tls_verify"),
+        (aiohttp.ClientSSLError, "tls"),
+        (aiohttp.ClientProxyConnectionError, "proxy"),
+        (aiohttp.ClientHttpProxyError, "proxy"),
+        (aiohttp.ServerDisconnectedError, "closed"),
+        (aiohttp.ConnectionTimeoutError, "connect_timeout"),
+        (aiohttp.SocketTimeoutError, "read_timeout"),
+        (aiohttp.ServerTimeoutError, "timeout"),
+        (aiohttp.ClientPayloadError, "cut_short"),
+        (aiohttp.ClientResponseError, "malformed"),
+        (aiohttp.ClientConnectorError, "connect"),
+    ]
+    found = next((kind for cls, kind in kinds if isinstance(exc, cls)), None)
+    if found is None and isinstance(exc, OSError):
+        return _ERRNO_KINDS.get(exc.errno or 0)
+    return found
+
+
+def _detail(chain: list[BaseException]) -> str:
+    """Value-free particulars: the TLS library's reason, or the socket error's code."""
+    for exc in chain:
+        if isinstance(exc, ssl.SSLError) and getattr(exc, "reason", None):  # aiohttp's subclasses may lack it
+            message = getattr(exc, "verify_message", None)
+            return f"{exc.reason}: {message}" if message else str(exc.reason)
+    for exc in chain:
+        if isinstance(exc, socket.gaierror):
+            return f"getaddrinfo error {exc.errno}"
+        if (
+            isinstance(exc, OSError)
+            and not isinstance(exc, ssl.SSLError)
+            and exc.errno
+            and exc.errno in errno.errorcode
+        ):
+            return errno.errorcode[exc.errno]
+    return ""
+
+
+def _host(url: httpx.URL) -> str:
+    """``host:port`` of ``url`` (hosts are not patient data; the path and query are left out)."""
+    port = url.port or (443 if url.scheme == "https" else 80)
+    host = f"[{url.host}]" if ":" in url.host else url.host
+    return f"{host}:{port}"

@@ -39,11 +39,6 @@ MAX_THROTTLED_INTERVAL = 60.0
 _VERSIONS_PAGE = 50
 
 
-def _seconds(p: v.Problems, path: str, value: object, *, allow_zero: bool) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0 or (value == 0 and not allow_zero):
-        p.add(path, "must be a number of seconds, 0 or more" if allow_zero else "must be a positive number of seconds")
-
-
 class _Poll:
     """What every wait on an image set keeps: the image set, the deadline, and how long to wait between polls."""
 
@@ -59,8 +54,8 @@ class _Poll:
     ) -> None:
         v.identifier(p, "datastore_id", datastore_id)
         v.identifier(p, "image_set_id", image_set_id)
-        _seconds(p, "timeout", timeout, allow_zero=True)
-        _seconds(p, "poll_interval", poll_interval, allow_zero=False)
+        v.seconds(p, "timeout", timeout, allow_zero=True, allow_infinity=True)
+        v.poll_interval(p, "poll_interval", poll_interval)
         p.raise_if_any()
         self._datastore_id = datastore_id
         self._image_set_id = image_set_id

@@ -33,7 +33,8 @@ clause catches all of them::
     │   ├── FrameDecodeError                     the codestream is not what the metadata describes
     │   ├── ChecksumMismatchError                decoded pixels differ from the metadata's CRC32
     │   └── VolumeGeometryError                  a series' frames do not stack into one volume
-    └── DICOMExportError (also ValueError)       metadata or frames cannot make a valid DICOM file
+    ├── DICOMExportError (also ValueError)       metadata or frames cannot make a valid DICOM file
+    └── CauseSummary                             never raised: another library's failure, chained without values
 
 An error code the SDK does not know yet (a newer service model may add one)
 still raises a :class:`ServiceError`: the subclass of its status code when
@@ -47,12 +48,22 @@ and DICOM attribute names, never pixel values.
 Any error of a write whose outcome is unclear (an attempt may have reached
 the service before the call failed) has ``may_have_applied`` set, and its
 message says so: docs/errors.md ("Unclear outcomes") tells how to find out.
+
+An error that stands for a failure of another library (the HTTP transport,
+botocore's credential chain, a JSON or gzip decoder) chains a
+:class:`CauseSummary` as ``__cause__``: the failure's type names and a
+description without values. The original exception is not chained, because
+it carries the request (its headers hold the security token and signature,
+its body patient data) and frames whose locals hold them.
+
+Every error survives ``pickle`` and ``copy`` with its attributes, so it can
+cross a process pool.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Self
 
 if TYPE_CHECKING:
     from .models import DatastoreProperties, DICOMImportJobProperties, ImageSetProperties
@@ -60,6 +71,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AccessDeniedException",
     "BadRequestException",
+    "CauseSummary",
     "ChecksumMismatchError",
     "ClientClosedError",
     "ConflictException",
@@ -92,6 +104,11 @@ __all__ = [
 ]
 
 
+def _rebuild(cls: type[HealthImagingError], args: tuple[Any, ...]) -> HealthImagingError:
+    """An error of ``cls`` with ``args``, its ``__init__`` skipped (``pickle`` then restores its attributes)."""
+    return cls.__new__(cls, *args)
+
+
 class HealthImagingError(Exception):
     """Base of every exception raised by healthimaging_client."""
 
@@ -111,6 +128,42 @@ class HealthImagingError(Exception):
             "; the write may have been applied all the same (an attempt may have reached the service):"
             " look for its effect before trying again"
         )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Exception's own reduce calls cls(*args), which keyword-only constructors refuse:
+        # rebuild without __init__ and restore the attributes as they are.
+        return (_rebuild, (type(self), self.args), self.__dict__)
+
+
+class CauseSummary(HealthImagingError):
+    """Never raised: what another library's exception was, without its values, chained in its place as ``__cause__``.
+
+    ``type_names`` lists the exception and what it chained in turn (``"httpx.ConnectError"``,
+    ``"socket.gaierror"``); ``description`` says what failed in words that hold no value.
+    """
+
+    def __init__(self, type_names: tuple[str, ...], description: str) -> None:
+        self.type_names = type_names
+        self.description = description
+        super().__init__(type_names, description)
+
+    def __str__(self) -> str:
+        return f"{' <- '.join(self.type_names)}: {self.description}"
+
+    def __repr__(self) -> str:
+        return f"CauseSummary({self.type_names!r}, {self.description!r})"
+
+    @classmethod
+    def of(cls, exc: BaseException, description: str, *, depth: int = 6) -> Self:
+        """A summary of ``exc`` and the exceptions it chains (up to ``depth``), described as ``description``."""
+        names: list[str] = []
+        current: BaseException | None = exc
+        while current is not None and len(names) < depth:
+            kind = type(current)
+            module = kind.__module__.split("._")[0]  # h11._util.RemoteProtocolError -> h11.RemoteProtocolError
+            names.append(kind.__qualname__ if module == "builtins" else f"{module}.{kind.__qualname__}")
+            current = current.__cause__ or current.__context__
+        return cls(tuple(names), description)
 
 
 class ParamValidationError(HealthImagingError, ValueError):
@@ -229,19 +282,29 @@ class InternalServerException(ServiceError):
 class TransportError(HealthImagingError):
     """The request could not be sent, or its response could not be read in full.
 
-    The underlying ``httpx`` exception is chained as ``__cause__``. ``request_sent``
-    is False when the request provably never left the client (no connection could
-    be made, or none came free in time): then even a write that nothing guards
-    is retried.
+    The message names the host and the kind of failure (DNS, refused, reset,
+    timeout, ...); ``__cause__`` is a :class:`CauseSummary` of the transport's
+    exception. ``request_sent`` is False when the request provably never left the
+    client (no connection could be made, or none came free in time): then even a
+    write that nothing guards is retried.
     """
 
     #: False when the request provably never left the client.
     request_sent: bool = True
 
-    def __init__(self, message: str, *, operation: str | None = None, request_sent: bool | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        operation: str | None = None,
+        request_sent: bool | None = None,
+        host: str | None = None,
+    ) -> None:
         self.operation = operation
         if request_sent is not None:
             self.request_sent = request_sent
+        #: The host (and port) the request was for.
+        self.host = host
         super().__init__(message)
 
     def __str__(self) -> str:
@@ -303,7 +366,17 @@ class ResponseTooLargeError(InvalidResponseError):
 
 
 class CredentialsError(HealthImagingError):
-    """No AWS credentials were found, or loading them failed."""
+    """No AWS credentials were found, loading them failed, or they cannot be sent.
+
+    The message says what is wrong and, when known, which provider of the
+    credential chain (``provider``: ``"env"``, ``"custom-process"``, ``"sso"``...)
+    or which profile; it never holds a key, a secret or a token.
+    """
+
+    def __init__(self, message: str, *, provider: str | None = None) -> None:
+        #: The botocore credential provider involved, when known.
+        self.provider = provider
+        super().__init__(message)
 
 
 class ClientClosedError(HealthImagingError, RuntimeError):

@@ -208,6 +208,12 @@ class FaultServer(socketserver.ThreadingTCPServer):
                 raise AssertionError("the test scripted no response")
             return self._script.pop(0) if len(self._script) > 1 else self._script[0]
 
+    def signatures(self) -> list[str]:
+        """The SigV4 signatures of the requests read (secret-derived: tests check that nothing shows them)."""
+        with self._lock:
+            headers = [seen.headers.get("authorization", "") for seen in self.requests]
+        return [value.rsplit("Signature=", 1)[1] for value in headers if "Signature=" in value]
+
     def start(self) -> FaultServer:
         self._thread.start()
         return self

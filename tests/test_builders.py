@@ -228,7 +228,7 @@ def test_update_accepts_the_boto3_dict(sdk: Harness) -> None:
 @pytest.mark.parametrize(
     ("updates", "expected"),
     [
-        ({"updatable": {}}, "updates: unknown keys"),
+        ({"updatable": {}}, "updates: 1 unknown key (key 1 of 1)"),
         (hic.DICOMUpdatesBuilder(), "updates.attributes: nothing to set or remove"),
         (42, "updates: expected DICOMUpdates"),
     ],
@@ -273,3 +273,120 @@ def test_an_empty_copy_builder_is_rejected_before_sending(sdk: Harness) -> None:
             )
         )
     assert caught.value.problems[0].startswith("copiable_attributes.series:")
+
+
+# --- DICOM keywords, checked against the data dictionary as attributes are added --------------------
+
+VALUE = "ZZCANARY^VALUE"
+
+
+@pytest.mark.parametrize(
+    ("make", "meant"),
+    [
+        (lambda: hic.DICOMUpdatesBuilder().set_patient(PatientNmae=VALUE), "PatientName"),
+        (lambda: hic.DICOMUpdatesBuilder().set_patient(patient_name=VALUE), "PatientName"),
+        (lambda: hic.DICOMUpdatesBuilder().set_study({"StudyDescripton": VALUE}), "StudyDescription"),
+        (lambda: hic.DICOMUpdatesBuilder().set_series(SERIES_A, seriesdescription=VALUE), "SeriesDescription"),
+        (lambda: hic.DICOMUpdatesBuilder().remove_study({"AccesionNumber": VALUE}), "AccessionNumber"),
+    ],
+)
+def test_a_misspelt_keyword_is_refused_with_the_closest_one(make: Any, meant: str) -> None:
+    with pytest.raises(hic.ParamValidationError) as caught:
+        make()
+    (problem,) = caught.value.problems
+    assert f"is not a DICOM keyword (did you mean {meant}?)" in problem
+    assert "attribute 1 of 1" in problem
+    assert VALUE not in str(caught.value)
+
+
+def test_a_misspelt_keyword_to_remove_by_name_is_refused_with_the_closest_one(meta: hic.ImageSetMetadata) -> None:
+    with pytest.raises(hic.ParamValidationError) as caught:
+        hic.DICOMUpdatesBuilder(meta).remove_study("StudyDescripton")
+    assert caught.value.problems == [
+        "tags: tag 1 is not a DICOM keyword (did you mean StudyDescription?); "
+        "private attributes are named by their tag (8 hex digits, odd group)"
+    ]
+
+
+def test_a_name_that_is_no_keyword_at_all_is_placed_not_quoted() -> None:
+    with pytest.raises(hic.ParamValidationError) as caught:
+        hic.DICOMUpdatesBuilder().set_patient({"PatientName": "X", "DOE^JANE": VALUE})
+    (problem,) = caught.value.problems
+    assert problem.startswith("attributes: attribute 2 of 2 is not a DICOM keyword;")
+    assert "DOE" not in problem and VALUE not in problem
+
+
+def test_private_tags_stay_allowed_with_their_vr() -> None:
+    built = hic.DICOMUpdatesBuilder().set_instance(SERIES_A, SOP_A1, {"0009ABCD": "x"}, vrs={"0009ABCD": "LO"}).build()
+    assert b"0009ABCD" in (built.updatable_attributes or b"")
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (lambda: hic.DICOMUpdatesBuilder().set_patient({"00100010": VALUE}), "is the tag of PatientName"),
+        (lambda: hic.DICOMUpdatesBuilder().set_patient({"00100011": VALUE}), "is not a tag of the DICOM dictionary"),
+        (
+            lambda: hic.DICOMUpdatesBuilder().set_instance(SERIES_A, SOP_A1, {"0009ABCD": "x"}, vrs={"0009ABCD": "XX"}),
+            "vrs: entry 1 is not a DICOM VR code",
+        ),
+        (
+            lambda: hic.DICOMUpdatesBuilder().set_instance(SERIES_A, SOP_A1, PatientName="x", vrs={"00100010": "PN"}),
+            "vrs: entry 1 is not a private tag",
+        ),
+        (
+            lambda: hic.DICOMUpdatesBuilder().set_study(ProcedureCodeSequence=[{"CodeValu": VALUE}]),
+            "attribute 1 of 1, item 1, attribute 1 is not a DICOM keyword (did you mean CodeValue?)",
+        ),
+        (lambda: hic.DICOMUpdatesBuilder().set_patient(PatientName={VALUE}), "its value holds a set"),
+        (lambda: hic.DICOMUpdatesBuilder().set_patient(PatientWeight=float("nan")), "its value holds NaN"),
+        (lambda: hic.DICOMUpdatesBuilder().set_patient(42), "attributes: expected a mapping"),  # type: ignore[arg-type]
+        (
+            lambda: hic.DICOMUpdatesBuilder().set_series(f"{SERIES_A}.x", Modality="CT"),
+            "series_uid: must be a DICOM UID",
+        ),
+        (lambda: hic.DICOMUpdatesBuilder().remove_instance(SERIES_A, 7), "sop_instance_uid: expected a string"),  # type: ignore[arg-type]
+        (lambda: hic.DICOMUpdatesBuilder().remove_study(3.5), "tags: tag 1 is a float"),  # type: ignore[arg-type]
+        (lambda: hic.CopySubsetBuilder().add_instances(SERIES_A, SOP_A1), "sop_instance_uids: expected an iterable"),
+        (lambda: hic.CopySubsetBuilder().add_instances(SERIES_A, [SOP_A1, VALUE]), "sop_instance_uids: item 2 must be"),
+        (lambda: hic.CopySubsetBuilder("metadata"), "source: expected ImageSetMetadata"),  # type: ignore[arg-type]
+    ],
+)
+def test_other_misuse_is_named_by_place(make: Any, says: str) -> None:
+    with pytest.raises(hic.ParamValidationError) as caught:
+        make()
+    assert any(says in problem for problem in caught.value.problems), caught.value.problems
+    assert VALUE not in str(caught.value) and SERIES_A not in str(caught.value)
+
+
+def test_a_failed_builder_call_holds_no_value_in_its_frames() -> None:
+    """The builder's frames keep the attributes and UIDs masked while the error passes (tests/renderings.py)."""
+    from .renderings import error_texts
+
+    with pytest.raises(hic.ParamValidationError) as caught:
+        hic.DICOMUpdatesBuilder().set_instance(SERIES_A, SOP_A1, {"PatientNmae": VALUE}, vrs={"0009ABCD": "LO"})
+    assert [t for t in error_texts(caught.value) if VALUE in t or SERIES_A in t or SOP_A1 in t] == []
+
+
+def test_the_dictionary_table_is_what_the_installed_pydicom_gives() -> None:
+    """The committed table is generated from pydicom's dictionary; regenerate it with ``nox -s dicom_keywords``."""
+    pytest.importorskip("pydicom")
+    from importlib import resources
+
+    from healthimaging_client import _dicom_keywords
+
+    committed = resources.files("healthimaging_client").joinpath(_dicom_keywords.TABLE).read_text(encoding="ascii")
+    assert committed == _dicom_keywords.generate()
+    assert "00100010 PatientName\n" in committed and "60xx3000 OverlayData\n" in committed
+
+
+def test_the_builders_public_inputs_are_typed_object_not_any() -> None:
+    """Any switches the type checker off for what a caller passes; object keeps it checking (issue 14)."""
+    import inspect
+
+    for cls in (hic.DICOMUpdatesBuilder, hic.CopySubsetBuilder):
+        for name, method in vars(cls).items():
+            if (name.startswith("_") and name != "__init__") or not callable(method):
+                continue
+            annotations = [str(p.annotation) for p in inspect.signature(method).parameters.values()]
+            assert not [a for a in annotations if "Any" in a], (cls.__name__, name, annotations)

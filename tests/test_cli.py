@@ -341,7 +341,8 @@ def test_update_from_an_aws_cli_file(local: Local, tmp_path: Path) -> None:
         ([], "nothing to update"),
         (["--set", "Patient.PatientName=X", "--file", "-"], "not both"),
         (["--set", "PatientName=X"], "start with a level"),
-        (["--remove", "Study.NoSuchAttribute"], "not in the current metadata"),
+        (["--remove", "Study.NoSuchAttribute"], "is not a DICOM keyword"),  # the builder checks the dictionary
+        (["--remove", "Study.StudyComments"], "not in the current metadata"),
     ],
 )
 def test_bad_updates_are_usage_errors_and_send_nothing(local: Local, options: list[str], message: str) -> None:

@@ -23,6 +23,7 @@ from botocore.model import ListShape, MapShape, OperationModel, Shape, Structure
 import healthimaging_client as hic
 from healthimaging_client import _operations as ops
 from healthimaging_client._endpoints import resolve_endpoint
+from healthimaging_client._masking import Masked
 
 from .conftest import DATASTORE_ID, IMAGE_SET_ID, REGION, client_kwargs
 from .test_conformance import _RESPONSES, TOKEN, _query_pairs, _split
@@ -372,7 +373,7 @@ def _our_host(operation: OperationModel, variant: dict[str, Any]) -> str:
     if call is None:  # an operation this SDK does not have yet: the endpoint for the model's host prefix
         endpoint = resolve_endpoint(
             variant["region_name"],
-            endpoint_url=None,
+            endpoint_url=Masked(None, "endpoint_url"),
             use_fips_endpoint=variant.get("use_fips_endpoint", False),
             use_dualstack_endpoint=variant.get("use_dualstack_endpoint", False),
         )

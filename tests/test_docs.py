@@ -203,3 +203,15 @@ def test_the_exception_tree_matches_the_one_in_errors_py() -> None:
     page = (DOCS / "errors.md").read_text(encoding="utf-8")
     in_page = page.split("```text\n", 1)[1].split("```", 1)[0].splitlines()
     assert in_page == in_docstring
+
+
+def test_the_pages_say_what_the_sdk_does_about_bodies_and_installing() -> None:
+    """Issue 14: migrating.md said bodies are never logged (log_bodies=True logs them); the quickstart told users
+    to install from a package index that does not serve the SDK yet."""
+    migrating = (DOCS / "migrating.md").read_text(encoding="utf-8")
+    assert "never logs bodies" not in migrating and "log_bodies=True" in migrating
+    quickstart = (DOCS / "quickstart.md").read_text(encoding="utf-8")
+    install = quickstart.split("## Install", 1)[1].split("\n## ", 1)[0]
+    first_block = install.split("```sh\n", 1)[1].split("```", 1)[0]
+    assert "pip install ." in first_block and "pip install healthimaging-client" not in first_block
+    assert "not on a package index yet" in install

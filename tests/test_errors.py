@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import concurrent.futures
+import copy
 import gzip
 import json
+import multiprocessing
+import pickle
 
 import httpx
 import pytest
@@ -139,7 +143,8 @@ def test_unreadable_success_bodies_raise_invalid_response(sdk: Harness, response
         with pytest.raises(hic.InvalidResponseError) as caught:
             sdk.run(sdk.client().search_image_sets(DATASTORE_ID))
     assert caught.value.operation == "SearchImageSets"
-    assert caught.value.__cause__ is None and caught.value.__context__ is not None
+    # The parser's exception (whose frames hold the body) is neither cause nor context: a summary stands in.
+    assert isinstance(caught.value.__cause__, hic.CauseSummary) and caught.value.__context__ is None
 
 
 def test_corrupt_gzip_metadata_raises_invalid_response(sdk: Harness) -> None:
@@ -178,14 +183,16 @@ def test_gzip_metadata_is_decoded(sdk: Harness) -> None:
         (httpx.ReadError("reset"), hic.TransportError),
     ],
 )
-def test_transport_failures_raise_sdk_errors_with_the_httpx_error_chained(
+def test_transport_failures_raise_sdk_errors_with_a_summary_of_the_httpx_error_chained(
     sdk: Harness, exc: httpx.HTTPError, cls: type[hic.HealthImagingError]
 ) -> None:
     with respx.mock() as mock:
         route = mock.post(url__regex=".*").mock(side_effect=exc)
         with pytest.raises(cls) as caught:
             sdk.run(sdk.client().list_image_set_versions(DATASTORE_ID, IMAGE_SET_ID))
-    assert caught.value.__cause__ is exc
+    cause = caught.value.__cause__
+    assert isinstance(cause, hic.CauseSummary) and cause.type_names[0] == f"httpx.{type(exc).__name__}"
+    assert caught.value.__context__ is None
     assert caught.value.attempts == route.call_count == 3
 
 
@@ -195,3 +202,111 @@ def test_every_error_class_derives_from_the_base() -> None:
         assert issubclass(cls, hic.HealthImagingError)
         assert getattr(hic, name) is cls
     assert issubclass(hic.ParamValidationError, ValueError)
+
+
+# --- errors cross processes: pickle and copy keep every attribute ---------------------------------
+
+
+def _examples() -> list[hic.HealthImagingError]:
+    """One error of each class, with every attribute set to something other than its default."""
+    made: list[hic.HealthImagingError] = []
+    for name in errors.__all__:
+        cls = getattr(errors, name)
+        if issubclass(cls, hic.ServiceError):
+            error: hic.HealthImagingError = cls(
+                "the service says why",
+                operation="CopyImageSet",
+                status_code=409,
+                code=name,
+                request_id="rid-7",
+                retry_after=1.5,
+            )
+        elif cls is hic.ParamValidationError:
+            error = cls(["datastore_id: must be 32 characters", "max_results: must be from 1 to 50"], operation="X")
+        elif cls is hic.CauseSummary:
+            error = cls(("httpx.ConnectError", "socket.gaierror"), "the DNS lookup failed")
+        elif issubclass(cls, hic.TransportError):
+            error = cls("the connection to h:443 was reset", operation="SearchImageSets", host="h:443")
+        elif cls is hic.InvalidResponseError:
+            error = cls("unreadable", operation="SearchImageSets", status_code=200, request_id="rid-8")
+        elif cls is hic.CredentialsError:
+            error = cls("the AWS session token (from provider env) begins or ends with whitespace", provider="env")
+        elif cls is hic.ResponseTooLargeError:
+            error = cls("the response body is over the 1 KiB cap", limit=1024, operation="SearchImageSets")
+        elif cls is hic.ChecksumMismatchError:
+            error = cls(image_frame_id="f" * 32, width=2, height=3, expected=7, actual=8)
+        elif cls is hic.ExtraNotInstalledError:
+            error = cls("pixels", "numpy", "decoding frames")
+        elif issubclass(cls, hic.PixelDataError):
+            error = cls("the frame cannot be decoded", image_frame_id="f" * 32)
+        else:
+            error = cls("it did not finish")
+        error.attempts = 3
+        if isinstance(error, hic.ConflictException):
+            error.may_have_applied = True
+            error.version_ids = {"latest_version_id": "4"}
+        made.append(error)
+    return made
+
+
+def _same(copied: BaseException, original: BaseException) -> None:
+    assert type(copied) is type(original)
+    assert vars(copied) == vars(original)
+    assert copied.args == original.args
+    assert str(copied) == str(original) and repr(copied) == repr(original)
+
+
+@pytest.mark.parametrize("error", _examples(), ids=lambda e: type(e).__name__)
+def test_every_error_survives_pickle_and_copy_with_its_attributes(error: hic.HealthImagingError) -> None:
+    for copied in (pickle.loads(pickle.dumps(error)), copy.copy(error), copy.deepcopy(error)):
+        _same(copied, error)
+    if isinstance(error, hic.ParamValidationError):
+        assert pickle.loads(pickle.dumps(error)).problems == error.problems  # not one character per line
+
+
+def _raise(error: BaseException) -> None:
+    raise error
+
+
+def test_an_error_raised_in_a_worker_process_arrives_whole() -> None:
+    """What issue 14 saw: a ServiceError raised in a process pool broke the pool instead."""
+    error = _examples()[0]
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        future = pool.submit(_raise, error)
+        with pytest.raises(type(error)) as caught:
+            future.result(timeout=60)
+    _same(caught.value, error)
+
+
+# --- bodies nested past the parser's depth ------------------------------------------------------------
+
+DEEP_ARRAY = b"[" * 100_000
+DEEP_OBJECT = b'{"message": ' * 100_000
+
+
+@pytest.mark.parametrize(("status", "cls"), [(400, hic.ValidationException), (404, hic.ResourceNotFoundException)])
+def test_an_error_body_nested_past_the_parsers_depth_is_still_typed(
+    sdk: Harness, status: int, cls: type[hic.ServiceError]
+) -> None:
+    with respx.mock() as mock:
+        route = mock.post(url__regex=".*").mock(return_value=httpx.Response(status, content=DEEP_ARRAY))
+        with pytest.raises(cls) as caught:
+            sdk.run(sdk.client().list_image_set_versions(DATASTORE_ID, IMAGE_SET_ID))
+    assert route.call_count == 1 and caught.value.message == ""
+
+
+def test_a_500_nested_past_the_parsers_depth_is_retried(sdk: Harness) -> None:
+    with respx.mock() as mock:
+        route = mock.post(url__regex=".*").mock(return_value=httpx.Response(500, content=DEEP_OBJECT))
+        with pytest.raises(hic.InternalServerException) as caught:
+            sdk.run(sdk.client().list_image_set_versions(DATASTORE_ID, IMAGE_SET_ID))
+    assert route.call_count == caught.value.attempts == 3
+
+
+@pytest.mark.parametrize("body", [DEEP_ARRAY, DEEP_OBJECT], ids=["array", "object"])
+def test_a_success_body_nested_past_the_parsers_depth_is_an_invalid_response(sdk: Harness, body: bytes) -> None:
+    with respx.mock() as mock:
+        mock.post(url__regex=".*").mock(return_value=httpx.Response(200, content=body))
+        with pytest.raises(hic.InvalidResponseError) as caught:
+            sdk.run(sdk.client().search_image_sets(DATASTORE_ID))
+    assert isinstance(caught.value.__cause__, hic.CauseSummary) and caught.value.__context__ is None

@@ -4,10 +4,15 @@ Recognisable fake PHI (patient name and id, accession number, UIDs, DICOM
 values in updates and copy subsets, search criteria) and fake credentials are
 planted in the requests and in successful responses. Each operation then runs
 its success, validation-failure, service-error, unreadable-response and
-transport-error paths with every logger at DEBUG. No canary may appear in a
-log record, a ``repr`` or ``str`` of an input, output, error or client, or a
-traceback as ``traceback.format_exception`` formats it. Error messages from
-the service carry no canaries: the service cannot echo what it never saw.
+transport-error paths with every logger at DEBUG; the transport failures both
+mocked and real, over loopback sockets with each transport (DNS failure,
+refused, reset, timeout, a body cut short, a malformed answer). No canary may
+appear in a log record, a ``repr`` or ``str`` of an input, output, error or
+client, or anything an error shows (tests/renderings.py): what it chains and
+their requests, ``traceback.format_exception``, and the traceback with every
+frame's locals as ``pytest --showlocals`` and ``rich.traceback`` render them.
+Error messages from the service carry no canaries: the service cannot echo
+what it never saw.
 """
 
 from __future__ import annotations
@@ -37,8 +42,10 @@ import respx
 import healthimaging_client as hic
 from healthimaging_client._signing import SERVICE_NAME
 
-from . import conftest
+from . import conftest, network_failures, renderings
 from .conftest import DATASTORE_ID, ENDPOINT, IMAGE_SET_ID, OTHER_IMAGE_SET_ID, REGION, Harness
+from .faultserver import FaultServer
+from .renderings import chained, error_texts
 
 PATIENT_NAME = "ZZCANARY^PATIENTNAME"
 PATIENT_ID = "ZZCANARY-PID-4711"
@@ -112,6 +119,25 @@ CALLS: dict[str, Callable[[Any], Any]] = {
         destination_image_set_id=OTHER_IMAGE_SET_ID,
         destination_latest_version_id=2,
     ),
+}
+
+#: The datastore, import-job and tag operations: no patient data in their requests, but the same
+#: credentials in their headers, and the same send loop.
+ROLE = "arn:aws:iam::123456789012:role/ImportRole"
+RESOURCE = f"arn:aws:medical-imaging:us-east-1:123456789012:datastore/{DATASTORE_ID}"
+RESOURCE_CALLS: dict[str, Callable[[Any], Any]] = {
+    "CreateDatastore": lambda c: c.create_datastore(datastore_name="canary-store"),
+    "GetDatastore": lambda c: c.get_datastore(DATASTORE_ID),
+    "ListDatastores": lambda c: c.list_datastores(),
+    "DeleteDatastore": lambda c: c.delete_datastore(DATASTORE_ID),
+    "StartDICOMImportJob": lambda c: c.start_dicom_import_job(
+        DATASTORE_ID, data_access_role_arn=ROLE, input_s3_uri="s3://bucket/in/", output_s3_uri="s3://bucket/out/"
+    ),
+    "GetDICOMImportJob": lambda c: c.get_dicom_import_job(DATASTORE_ID, "job1"),
+    "ListDICOMImportJobs": lambda c: c.list_dicom_import_jobs(DATASTORE_ID),
+    "TagResource": lambda c: c.tag_resource(RESOURCE, tags={"team": "imaging"}),
+    "UntagResource": lambda c: c.untag_resource(RESOURCE, tag_keys=["team"]),
+    "ListTagsForResource": lambda c: c.list_tags_for_resource(RESOURCE),
 }
 
 #: Inputs that break the rules while carrying canaries (a user who put PHI in the wrong place).
@@ -227,7 +253,12 @@ TRANSPORT_ERRORS: dict[str, type[httpx.HTTPError]] = {
 
 @pytest.fixture
 def debug_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
-    for name in LOGGERS:
+    """Every logger at DEBUG: the root (so loggers made later inherit it), those named, and every one there is."""
+    import aiohttp  # noqa: F401  # their loggers exist from here on
+    import botocore.credentials  # noqa: F401
+    import httpx_aiohttp  # noqa: F401
+
+    for name in {*LOGGERS, *logging.root.manager.loggerDict}:
         caplog.set_level(logging.DEBUG, logger=name or None)
     return caplog
 
@@ -240,12 +271,6 @@ def record_texts(records: Iterable[logging.LogRecord]) -> Iterator[str]:
         yield repr(record.args)
         if record.exc_info:
             yield formatter.formatException(record.exc_info)
-
-
-def error_texts(exc: BaseException) -> Iterator[str]:
-    yield str(exc)
-    yield repr(exc)
-    yield "".join(traceback.format_exception(exc))
 
 
 def signatures(router: respx.MockRouter) -> list[str]:
@@ -293,6 +318,27 @@ def exchange(sdk: Harness, logs: pytest.LogCaptureFixture, call: Callable[[Any],
     if exc is not None:
         texts += error_texts(exc)
     return Exchange(result, exc, texts, signatures(router), route.call_count)
+
+
+def test_the_renderings_see_what_a_frame_holds() -> None:
+    """The control: a frame that holds a secret in a local, or inside a named tuple, shows it in both renderings."""
+    from botocore.credentials import ReadOnlyCredentials
+
+    from healthimaging_client._masking import Masked
+
+    # Compiled as if it lived outside tests/, whose own frames the renderings leave out (they are the user's).
+    namespace: dict[str, Any] = {}
+    source = "def leaky(plain, nested, masked):\n    raise ValueError('nothing in the message')\n"
+    exec(compile(source, "/elsewhere/leaky.py", "exec"), namespace)
+    leaky = namespace["leaky"]
+
+    with pytest.raises(ValueError) as caught:
+        leaky(PATIENT_NAME, {"k": ReadOnlyCredentials(ACCESS_KEY, SECRET_KEY, SESSION_TOKEN)}, Masked(PATIENT_ID, "x"))
+    pytest_view = renderings.with_pytest_locals(caught.value)
+    rich_view = renderings.with_rich_locals(caught.value)
+    for view in (pytest_view, rich_view):
+        assert PATIENT_NAME in view and SECRET_KEY in view and SESSION_TOKEN in view
+        assert PATIENT_ID not in view and "<masked x>" in view
 
 
 # --- the canary matrix ------------------------------------------------------------
@@ -356,6 +402,45 @@ def test_transport_error_shows_no_canary(
     assert_no_canary(done.texts, done.signatures)
     failed = [t for t in done.texts if f"{operation} -> {TRANSPORT_ERRORS[failure].__name__}, failed" in t]
     assert len(failed) == 3, "each failed attempt is logged"
+
+
+@pytest.fixture(scope="module")
+def fault_server() -> Iterator[FaultServer]:
+    server = FaultServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("transport", network_failures.TRANSPORTS)
+@pytest.mark.parametrize("failure", list(network_failures.FAILURES))
+def test_a_real_transport_failure_shows_no_canary(
+    debug_logs: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    fault_server: FaultServer,
+    failure: str,
+    transport: str,
+) -> None:
+    """Over real sockets, every operation meets the failure with each transport; the requests carry canaries.
+
+    Here the transport's own exceptions hold the request (the security token and signature in its
+    headers, patient data in its body), and AsyncClient's aiohttp frames hold them as locals.
+    """
+    staged = network_failures.FAILURES[failure]
+    harness = Harness("sync" if transport == "sync" else "async")
+    try:
+        with network_failures.staged(staged, fault_server, monkeypatch) as url:
+            client, http = network_failures.client(harness, transport, url, **credentials())
+            for operation, call in {**CALLS, **RESOURCE_CALLS}.items():
+                _, exc = run(harness, client, call)
+                assert isinstance(exc, staged.error), (operation, repr(exc))
+                assert exc.attempts == 3 and exc.operation == operation
+                # Nothing of the transport's is chained: a value-free summary stands in for it.
+                assert all(isinstance(e, hic.CauseSummary) for e in chained(exc)[1:]), chained(exc)
+                assert_no_canary([*error_texts(exc), *record_texts(debug_logs.records)], fault_server.signatures())
+            if http is not None:
+                harness.run(http.aclose())
+    finally:
+        harness.close()
 
 
 # --- the body switch ----------------------------------------------------------------
@@ -426,7 +511,7 @@ def test_clients_show_no_credentials(sdk: Harness) -> None:
         ("https://user@proxy.example", "must not carry a user name or password"),
         (
             f"https://user:{SECRET_KEY}@proxy.example",
-            "has a port that is not a number",
+            "has a port that is not a number from 0 to 65535",
         ),  # an unquoted "/" ends the host
     ],
 )

@@ -196,7 +196,8 @@ def test_transport_failures_are_retried_and_typed(sdk: Harness, mock: Any) -> No
     with pytest.raises(hic.TransportError) as caught:
         sdk.run(client.search_image_sets(DATASTORE_ID))
     assert type(caught.value) is hic.TransportError
-    assert isinstance(caught.value.__cause__, httpx.RemoteProtocolError)
+    assert isinstance(caught.value.__cause__, hic.CauseSummary)
+    assert caught.value.__cause__.type_names[0] == "httpx.RemoteProtocolError"
     assert caught.value.attempts == 3
     assert route.call_count == 3
 

@@ -21,6 +21,7 @@ import cattrs
 
 from .. import errors
 from .._endpoints import RUNTIME_PREFIX
+from .._masking import Masked
 from .._wire.service_errors import service_error
 
 T = TypeVar("T")
@@ -121,25 +122,35 @@ class Call(Generic[T]):
     #: the client's ``max_response_bytes`` bounds it (a metadata document).
     max_body_bytes: int | None = None
 
-    def parse(self, status: int, headers: Mapping[str, str], content: bytes) -> T:
-        """The typed output for a 2xx response; raises the typed error otherwise."""
+    def parse(self, status: int, headers: Mapping[str, str], body: Masked[bytes]) -> T:
+        """The typed output for a 2xx response; raises the typed error otherwise.
+
+        ``body`` stays masked in this frame's locals (it is patient data); an
+        unreadable one raises :class:`~healthimaging_client.InvalidResponseError`
+        with a value-free :class:`~healthimaging_client.CauseSummary` of what
+        failed, raised outside the ``except`` block so the parser's exception,
+        whose frames hold the body, is not its ``__context__``.
+        """
         if not 200 <= status < 300:
-            raise service_error(self.operation, status, headers, content)
+            raise service_error(self.operation, status, headers, body.value)
         read = self.read
         try:
             if isinstance(read, WithHeaders):
-                return read.read(headers, content)  # pyright: ignore[reportUnknownVariableType]
-            return read(content)
-        except errors.HealthImagingError as exc:
+                return read.read(headers, body.value)  # pyright: ignore[reportUnknownVariableType]
+            return read(body.value)
+        except errors.HealthImagingError as exc:  # the reader's own (a body over the cap)
             exc.operation = self.operation
-            raise
+            raise exc.with_traceback(None) from exc.__cause__  # without the reader's frames (their locals: the body)
         except Exception as exc:  # the body is not what the model says
-            raise errors.InvalidResponseError(
-                f"the response body could not be read ({_describe(exc)})",
-                operation=self.operation,
-                status_code=status,
-                request_id=headers.get("x-amzn-requestid"),
-            ) from None
+            description = _describe(exc)
+            cause = errors.CauseSummary.of(exc, description)
+        failure = errors.InvalidResponseError(
+            f"the response body could not be read ({description})",
+            operation=self.operation,
+            status_code=status,
+            request_id=headers.get("x-amzn-requestid"),
+        )
+        raise failure from cause
 
 
 def _safety_of(call: Call[object]) -> RetrySafety:
@@ -155,6 +166,8 @@ def _describe(exc: Exception) -> str:
         return f"invalid JSON at position {exc.pos}"
     if isinstance(exc, zlib.error | gzip.BadGzipFile | EOFError):
         return "corrupt gzip data"
+    if isinstance(exc, RecursionError):
+        return "JSON nested too deeply"
     return type(exc).__name__
 
 

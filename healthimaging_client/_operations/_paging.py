@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Generic, TypeVar, cast
 
 import attrs
 
@@ -47,6 +47,8 @@ def _encode_resume(token: str | None, skip: int) -> str:
 
 
 def _decode_starting_token(starting_token: str | None) -> tuple[str | None, int]:
+    if not isinstance(cast(object, starting_token), str | None):
+        raise ParamValidationError([f"starting_token: expected a string, got {type(starting_token).__name__}"])
     if starting_token is None or not starting_token.startswith(_RESUME_PREFIX):
         return starting_token, 0
     try:

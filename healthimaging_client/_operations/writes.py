@@ -98,12 +98,17 @@ def _as_dicom_updates(p: v.Problems, path: str, value: object) -> m.DICOMUpdates
     if isinstance(value, DICOMUpdatesBuilder):
         return _built(p, path, value.build)
     if isinstance(value, Mapping):
-        fields = cast(Mapping[str, object], value)
-        unknown = sorted(set(fields) - set(_BOTO3_UPDATES_KEYS))
+        fields = cast(Mapping[object, object], value)
+        # By count and position, never by name: a misplaced key can be patient data.
+        unknown = [str(i + 1) for i, key in enumerate(fields) if key not in _BOTO3_UPDATES_KEYS]
         if unknown:
-            p.add(path, f"unknown keys {unknown}; expected updatableAttributes and/or removableAttributes")
+            p.add(
+                path,
+                f"{len(unknown)} unknown key{'s' if len(unknown) > 1 else ''} (key {', '.join(unknown)} of "
+                f"{len(fields)}); expected updatableAttributes and/or removableAttributes",
+            )
             return None
-        given = {_BOTO3_UPDATES_KEYS[key]: value for key, value in fields.items()}
+        given = {_BOTO3_UPDATES_KEYS[cast(str, key)]: value for key, value in fields.items()}
         return m.DICOMUpdates(**cast(dict[str, "Mapping[str, object] | str | bytes | None"], given))
     p.add(path, f"expected DICOMUpdates, DICOMUpdatesBuilder or a dict, got {type(value).__name__}")
     return None
@@ -129,11 +134,8 @@ def copy_image_set(
     if isinstance(copiable_attributes, CopySubsetBuilder):
         copiable_attributes = _built(p, "copiable_attributes", copiable_attributes.build)
     if copiable_attributes is not None:
-        if not isinstance(cast(object, copiable_attributes), str | Mapping):
-            p.add("copiable_attributes", f"expected a dict or a JSON string, got {type(copiable_attributes).__name__}")
-        else:
-            copies = m.MetadataCopies(copiable_attributes=copiable_attributes)
-            v.copiable_attributes(p, "copiable_attributes", copies.copiable_attributes)
+        copies = m.MetadataCopies(copiable_attributes=copiable_attributes)
+        v.copiable_attributes(p, "copiable_attributes", copies.copiable_attributes)
     destination = None
     if destination_image_set_id is None and destination_latest_version_id is None:
         pass

@@ -77,7 +77,9 @@ class Cap:
         """A gzip body inflated within the cap (zlib.error or EOFError when it is corrupt)."""
         inflated = inflate_within(content, self.allowed)
         if inflated is None:
-            raise self._inflated_too_far(len(content))
+            size = len(content)
+            del content  # patient data: out of this frame's locals before the error passes through it
+            raise self._inflated_too_far(size)
         return inflated
 
     def too_large(self, what: str) -> errors.ResponseTooLargeError:
@@ -124,17 +126,17 @@ class BodyBuffer:
         return content
 
     def decoded(self) -> bytes:
-        """The body with its Content-Encoding undone."""
-        content = self.raw()
+        """The body with its Content-Encoding undone (the body is never a local here: errors pass through)."""
         encoding = "" if self._decoded else self._headers.get("content-encoding", "").strip().lower()
         if encoding in ("", "identity"):
-            return content
+            return self.raw()
         if encoding not in ("gzip", "x-gzip"):
             raise self._invalid(f"the response has a Content-Encoding the SDK does not decode ({encoding[:20]})")
         try:
-            return self._cap.inflate(content)
+            return self._cap.inflate(self.raw())
         except (zlib.error, EOFError):
-            raise self._invalid("the response body could not be decoded (corrupt gzip data)") from None
+            pass  # raised below, outside this block: zlib's error is not the SDK error's context
+        raise self._invalid("the response body could not be decoded (corrupt gzip data)")
 
     def _invalid(self, message: str) -> errors.InvalidResponseError:
         return errors.InvalidResponseError(message, request_id=self._headers.get("x-amzn-requestid"))

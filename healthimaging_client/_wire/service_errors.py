@@ -72,8 +72,9 @@ def _server_time(headers: Mapping[str, str]) -> float | None:
 def service_error(operation: str, status: int, headers: Mapping[str, str], content: bytes) -> errors.ServiceError:
     """The typed error for a non-2xx response, whatever its body holds (JSON, HTML or nothing)."""
     body: dict[str, Any] = {}
-    # An HTML page from a proxy or load balancer is no JSON: status and headers still tell.
-    with contextlib.suppress(ValueError, TypeError):
+    # An HTML page from a proxy or load balancer is no JSON, and a body nested past the parser's depth
+    # no readable one: the status and headers still tell.
+    with contextlib.suppress(ValueError, TypeError, RecursionError):
         body = read_json(content) if content else {}
     code = _error_code(headers.get("x-amzn-errortype", ""))
     if not code:

@@ -8,20 +8,25 @@ collected, then raised together as one :class:`ParamValidationError`.
 from __future__ import annotations
 
 import enum
-import json
+import math
 import re
 from collections.abc import Sequence
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, cast
 
 import attrs
 
 from .. import models as m
 from ..errors import ParamValidationError
+from .documents import Unencodable, UnencodableText, text_problem
 
 _ID = re.compile(r"[0-9a-z]{32}")
-_VERSION = re.compile(r"\d+")
+# The model's \d+: ASCII digits on the service (Python's \d would also take "\u0661" and "\uff11").
+_VERSION = re.compile(r"[0-9]+")
 _UID = re.compile(r"[0-9.]+")
+# DICOM's DA (YYYYMMDD) and TM (HH, HHMM, HHMMSS or HHMMSS.F to 6 digits; 60 seconds for a leap second).
+_DA = re.compile(r"[0-9]{8}")
+_TM = re.compile(r"(?:[01][0-9]|2[0-3])(?:[0-5][0-9](?:(?:[0-5][0-9]|60)(?:\.[0-9]{1,6})?)?)?")
 
 MAX_BLOB_BYTES = 30_000
 MAX_COPIABLE_CHARS = 260_000
@@ -67,8 +72,14 @@ def identifier(p: Problems, path: str, value: object) -> str:
     if not isinstance(value, str):
         p.add(path, f"expected a string, got {type(value).__name__}")
         return ""
-    if not _ID.fullmatch(value):
+    if _ID.fullmatch(value):
+        return value
+    if len(value) != 32:
         p.add(path, f"must be 32 characters of [0-9a-z] (got {len(value)} characters)")
+    elif _ID.fullmatch(value.lower()):
+        p.add(path, "has upper-case letters: ids are 32 characters of [0-9a-z], lower-case only")
+    else:
+        p.add(path, "must be 32 characters of [0-9a-z] (it has other characters)")
     return value
 
 
@@ -81,11 +92,41 @@ def version_id(p: Problems, path: str, value: object, *, required: bool = True) 
     if isinstance(value, bool) or not isinstance(value, int | str):
         p.add(path, f"expected an int or a string of digits, got {type(value).__name__}")
         return None
+    if isinstance(value, int) and value.bit_length() > 64:
+        p.add(path, "is too large for a version id")
+        return None
     text = str(value)
     if not _VERSION.fullmatch(text):
-        p.add(path, "must be a non-negative whole number")
+        p.add(path, "must be a non-negative whole number, in ASCII digits")
         return None
     return text
+
+
+def seconds(p: Problems, path: str, value: object, *, allow_zero: bool, allow_infinity: bool) -> None:
+    """A duration: an int or a float of seconds, at least 0 (above 0 unless ``allow_zero``), finite unless
+    ``allow_infinity``; never NaN (a deadline of NaN never comes), never an int beyond a float's range."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        p.add(path, f"expected a number of seconds, got {type(value).__name__}")
+        return
+    try:
+        number = float(value)
+    except OverflowError:  # an int too large for a float: no clock can add it
+        number = math.nan
+    finite_enough = math.isfinite(number) or (allow_infinity and number == math.inf)
+    if not (finite_enough and (number >= 0 if allow_zero else number > 0)):
+        p.add(path, "must be a number of seconds, 0 or more" if allow_zero else "must be a positive number of seconds")
+
+
+#: The shortest wait between a waiter's polls: anything shorter polls the service in a busy loop.
+MIN_POLL_INTERVAL = 0.01
+
+
+def poll_interval(p: Problems, path: str, value: object) -> None:
+    """A waiter's pause between polls: a finite number of seconds, at least :data:`MIN_POLL_INTERVAL`."""
+    if isinstance(value, float | int) and not isinstance(value, bool) and 0 < value < MIN_POLL_INTERVAL:
+        p.add(path, f"must be at least {MIN_POLL_INTERVAL} seconds (a shorter one polls in a busy loop)")
+    else:
+        seconds(p, path, value, allow_zero=False, allow_infinity=False)
 
 
 def positive_int(path: str, value: object) -> None:
@@ -163,17 +204,33 @@ def _study_date_and_time(p: Problems, path: str, value: object) -> None:
     if not isinstance(value, m.DICOMStudyDateAndTime):
         p.add(path, f"expected DICOMStudyDateAndTime, got {type(value).__name__}")
         return
-    for name, limit, required in (("dicom_study_date", 36, True), ("dicom_study_time", 56, False)):
+    for name, required, check in (("dicom_study_date", True, _dicom_date), ("dicom_study_time", False, _dicom_time)):
         member = getattr(value, name)
         if member is None:
             if required:
                 p.add(f"{path}.{name}", "is required")
         elif not isinstance(member, str):
             p.add(f"{path}.{name}", f"expected a string, got {type(member).__name__}")
-        elif len(member) > limit:
-            p.add(f"{path}.{name}", f"must be at most {limit} characters")
-        else:
-            _unicode(p, f"{path}.{name}", member)
+        elif (problem := check(member)) is not None:
+            p.add(f"{path}.{name}", problem)
+
+
+def _dicom_date(text: str) -> str | None:
+    """A DICOM DA, YYYYMMDD, of a day that exists."""
+    if _DA.fullmatch(text):
+        try:
+            date(int(text[:4]), int(text[4:6]), int(text[6:]))
+        except ValueError:
+            return "must be a date that exists, as YYYYMMDD (DICOM's DA)"
+        return None
+    return "must be a date as YYYYMMDD (DICOM's DA), such as 20240105"
+
+
+def _dicom_time(text: str) -> str | None:
+    """A DICOM TM: HH, HHMM, HHMMSS or HHMMSS.FFFFFF."""
+    if _TM.fullmatch(text):
+        return None
+    return "must be a time as HHMMSS, HHMM, HH or HHMMSS.FFFFFF (DICOM's TM), such as 093000"
 
 
 def vars_of(instance: Any) -> dict[str, Any]:
@@ -196,7 +253,11 @@ def search_filters(p: Problems, path: str, filters: object) -> None:
             p.add(where, f"expected SearchFilter, got {type(item).__name__}")
             continue
         enum_value(p, f"{where}.operator", item.operator, m.Operator)
-        values = item.values
+        values: object = item.values
+        if not isinstance(values, tuple):  # the model freezes every iterable it is given into a tuple
+            p.add(f"{where}.values", f"expected a list of SearchByAttributeValue, got {type(values).__name__}")
+            continue
+        values = cast(tuple[object, ...], values)
         if not 1 <= len(values) <= 2:
             p.add(f"{where}.values", f"must hold 1 or 2 values (got {len(values)})")
         members = [_search_value(p, f"{where}.values[{j}]", v) for j, v in enumerate(values)]
@@ -220,16 +281,6 @@ def sort(p: Problems, path: str, value: object) -> None:
     enum_value(p, f"{path}.sort_field", value.sort_field, m.SortField)
 
 
-def _json_document(p: Problems, path: str, text: str | bytes) -> None:
-    try:
-        document = json.loads(text)
-    except (ValueError, UnicodeDecodeError):
-        p.add(path, "must be a JSON document")
-        return
-    if not isinstance(document, dict):
-        p.add(path, "must be a JSON object")
-
-
 def dicom_updates(p: Problems, path: str, value: object) -> None:
     if not isinstance(value, m.DICOMUpdates):
         p.add(path, f"expected DICOMUpdates, got {type(value).__name__}")
@@ -240,16 +291,21 @@ def dicom_updates(p: Problems, path: str, value: object) -> None:
         blob = getattr(value, name)
         if blob is None:
             continue
-        if not 1 <= len(blob) <= MAX_BLOB_BYTES:
-            p.add(f"{path}.{name}", f"must be 1 to {MAX_BLOB_BYTES:,} bytes of JSON (got {len(blob):,})")
-        else:
-            _json_document(p, f"{path}.{name}", blob)
+        if (problem := _document_problem(blob, MAX_BLOB_BYTES, "bytes")) is not None:
+            p.add(f"{path}.{name}", problem)
 
 
 def copiable_attributes(p: Problems, path: str, value: str | None) -> None:
     if value is None:
         return
-    if not 1 <= len(value) <= MAX_COPIABLE_CHARS:
-        p.add(path, f"must be 1 to {MAX_COPIABLE_CHARS:,} characters of JSON (got {len(value):,})")
-    elif _unicode(p, path, value):
-        _json_document(p, path, value)
+    if (problem := _document_problem(value, MAX_COPIABLE_CHARS, "characters")) is not None:
+        p.add(path, problem)
+
+
+def _document_problem(document: str | bytes, limit: int, unit: str) -> str | None:
+    """Why a converted document (update blob, copy subset) cannot be sent, or None."""
+    if isinstance(document, Unencodable | UnencodableText):
+        return document.problem
+    if not 1 <= len(document) <= limit:
+        return f"must be 1 to {limit:,} {unit} of JSON (got {len(document):,})"
+    return text_problem(document)

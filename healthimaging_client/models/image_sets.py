@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import enum
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import cast
 
 import attrs
 
+from .._wire.documents import encoded, encoded_text
 from ._fields import masked, sensitive
 
 # --- enums -------------------------------------------------------------------
@@ -75,9 +76,15 @@ class StorageTier(enum.StrEnum):
 
 @attrs.frozen(kw_only=True)
 class DICOMStudyDateAndTime:
-    """A study date (``YYYYMMDD``) and optional time (``HHMMSS``) to search by."""
+    """A study date and an optional time to search by, in DICOM's formats.
 
-    dicom_study_date: str = sensitive()
+    The date is a DA, ``YYYYMMDD`` (``"20240105"``); the time a TM, ``HH``,
+    ``HHMM``, ``HHMMSS`` or ``HHMMSS.FFFFFF`` (``"093000"``). Other spellings
+    (``"2024-01-05"``, ``"09:30"``) are refused before sending: the service
+    would take them and match nothing.
+    """
+
+    dicom_study_date: str = attrs.field(repr=masked)
     dicom_study_time: str | None = sensitive()
 
 
@@ -99,8 +106,15 @@ class SearchByAttributeValue:
     is_primary: bool | None = None
 
 
-def _freeze_values(values: Sequence[SearchByAttributeValue]) -> tuple[SearchByAttributeValue, ...]:
-    return tuple(values)
+def _frozen(values: object) -> object:
+    """A tuple of what ``values`` iterates; anything else as given, for validation to report by field path."""
+    if isinstance(values, str | bytes) or not isinstance(values, Iterable):
+        return values
+    return tuple(cast(Iterable[object], values))
+
+
+def _freeze_values(values: Sequence[SearchByAttributeValue]) -> Sequence[SearchByAttributeValue]:
+    return cast(Sequence[SearchByAttributeValue], _frozen(values))
 
 
 @attrs.frozen(kw_only=True)
@@ -119,8 +133,8 @@ class Sort:
     sort_field: SortField | str
 
 
-def _freeze_filters(filters: Sequence[SearchFilter] | None) -> tuple[SearchFilter, ...] | None:
-    return None if filters is None else tuple(filters)
+def _freeze_filters(filters: Sequence[SearchFilter] | None) -> Sequence[SearchFilter] | None:
+    return cast(Sequence[SearchFilter] | None, _frozen(filters))
 
 
 @attrs.frozen(kw_only=True)
@@ -140,14 +154,11 @@ class SearchCriteria:
 def _json_bytes(value: Mapping[str, object] | str | bytes | None) -> bytes | None:
     """Accept the attributes as a dict, a JSON string or JSON bytes.
 
-    Text that is no valid Unicode (a lone surrogate) still converts, so that validation, not
-    the constructor, reports it: the bytes are then no valid UTF-8, hence no JSON document.
+    The constructor never fails: what cannot be sent as one valid JSON document (a lone
+    surrogate, NaN, a set, nesting past 100 levels) is reported by validation, when the
+    updates are used, by field path.
     """
-    if value is None or isinstance(value, bytes):
-        return value
-    if isinstance(value, str):
-        return value.encode("utf-8", "surrogatepass")
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8", "surrogatepass")
+    return None if value is None else encoded(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -171,9 +182,7 @@ class MetadataUpdates:
 
 
 def _json_text(value: Mapping[str, object] | str) -> str:
-    if isinstance(value, str):
-        return value
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return encoded_text(value)
 
 
 @attrs.frozen(kw_only=True)

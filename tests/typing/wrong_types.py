@@ -18,6 +18,11 @@ def wrong(client: hic.Client, datastore_id: str, image_set_id: str) -> None:
     hic.Client(region_name=1)  # expect-error
     hic.Client(rate_limits={"SearchImageSets": 25})  # expect-error
     hic.SearchByAttributeValue(is_primary="yes")  # expect-error
+    hic.DICOMStudyDateAndTime()  # expect-error
+    hic.DICOMStudyDateAndTime(dicom_study_time="093000")  # expect-error
+    hic.Client(region="us-east-1")  # expect-error
+    hic.AsyncClient(aws_region="us-east-1")  # expect-error
+    client.search_image_sets(datastoreId=datastore_id)  # expect-error
     for summary in client.iter_image_sets(datastore_id):
         summary.version.bit_length()  # expect-error
     page = next(client.iter_image_set_pages(datastore_id))
