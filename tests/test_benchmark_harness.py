@@ -66,9 +66,9 @@ def test_the_map_puts_a_sample_in_its_innermost_stage() -> None:
     send = ("Client.send", "httpx/_client.py")
     assert _map.classify([parse, structure]) == "model building (cattrs, attrs)"
     assert _map.classify([body, structure]).startswith("request building: ours")
-    assert _map.classify([("Core._build_request", "healthimaging_client/_core.py"), sign, ("hmac", "hmac.py")]).startswith(
-        "signing"
-    )
+    assert _map.classify(
+        [("Core._build_request", "healthimaging_client/_core.py"), sign, ("hmac", "hmac.py")]
+    ).startswith("signing")
     assert _map.classify([send, ("extract_cookies", "httpx/_models.py"), ("x", "http/cookiejar.py")]).endswith(
         "cookie parsing"
     )
