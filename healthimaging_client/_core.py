@@ -5,7 +5,7 @@ How one call runs::
     AsyncClient.<method>                    hand-written; Client derives its method from it
       -> _operations.<op>(...)              validate the input, build a Call (pure, no I/O)
       -> Core.request(call)                 refuse at once if the client is closed (or on another loop), then
-                                            for each attempt (tenacity; policy in _retry), within its deadline:
+                                            for each attempt (tenacity once one fails; policy: _retry), in its deadline:
              pace (_pacing), credentials and SigV4 (_signing), wait for the pool and send (the backend: the
              only I/O), read the body within its cap (_wire.limits), Call.parse -> the typed output, or the
              typed error; a refusal that earns one gets its fix (fresh credentials, the service's clock)
