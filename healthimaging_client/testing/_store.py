@@ -15,6 +15,8 @@ from typing import Any
 import attrs
 
 from .. import models as m
+from . import _document_copies as copies
+from . import _document_updates as updates_
 from . import _documents as docs
 from . import _search
 from ._frames import FrameStore
@@ -335,7 +337,7 @@ class Store:
     ) -> JSON:
         source = self.get(datastore_id, source_id)
         self._writable(source, information.source_image_set.latest_version_id, "source")
-        subset = _documents(lambda: docs.select_subset(source.document, selection))
+        subset = _documents(lambda: copies.select_subset(source.document, selection))
         destination_info = information.destination_image_set
         if destination_info is None:
             new_id = self.new_id()
@@ -347,12 +349,12 @@ class Store:
             if destination is source:
                 raise validation("the source and destination image sets must differ")
             self._writable(destination, destination_info.latest_version_id, "destination")
-            mismatched = docs.mismatched_levels(subset, destination.document)
+            mismatched = copies.mismatched_levels(subset, destination.document)
             if mismatched and not force:
                 raise validation(
                     f"{', '.join(mismatched)} level metadata differ between source and destination; pass force=true"
                 )
-            self._new_version(destination, docs.merge_into(destination.document, subset), "COPYING", force or None)
+            self._new_version(destination, copies.merge_into(destination.document, subset), "COPYING", force or None)
             if promote_to_primary:
                 destination.is_primary = True
             self._lock(destination, "COPYING", "COPIED")
@@ -407,15 +409,15 @@ def _apply(
         result = document
         if removable is not None:
             result = (
-                docs.apply_study_level(result, removable, removable=True, force=force)
+                updates_.apply_study_level(result, removable, removable=True, force=force)
                 if study_only
-                else docs.apply_removable(result, removable, force=force)
+                else updates_.apply_removable(result, removable, force=force)
             )
         if updatable is not None:
             result = (
-                docs.apply_study_level(result, updatable, removable=False, force=force)
+                updates_.apply_study_level(result, updatable, removable=False, force=force)
                 if study_only
-                else docs.apply_updatable(result, updatable, force=force)
+                else updates_.apply_updatable(result, updatable, force=force)
             )
         return result
 
