@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from .._operations import Operation
 from ..errors import ExtraNotInstalledError
+from ._faults import ServiceFault, validation
 from ._listing import image_sets
 from ._requests import Handler, Request, json_object
 from ._responses import Response, headers
-from ._store import ServiceFault, validation
 
 if TYPE_CHECKING:
     from ._protocol import Protocol

@@ -10,7 +10,9 @@ from .. import models as m
 from .._operations import Operation
 from .._wire import validation as v
 from .._wire.converter import converter
+from . import _image_set_writes as writes
 from . import _search as search
+from ._documents import JSON
 from ._listing import image_sets, redeem
 from ._requests import (
     Handler,
@@ -24,7 +26,6 @@ from ._requests import (
     structure,
 )
 from ._responses import Response, headers, json_response
-from ._store import JSON
 
 if TYPE_CHECKING:
     from ._protocol import Protocol
@@ -97,7 +98,8 @@ def update(emulator: Protocol, request: Request) -> Response:
     documents = None
     if dicom is not None:
         documents = (blob_document(dicom.updatable_attributes), blob_document(dicom.removable_attributes))
-    output = image_sets(emulator, request).update(
+    output = writes.update(
+        image_sets(emulator, request),
         request.datastore_id,
         request.image_set_id,
         latest_version=latest,
@@ -124,8 +126,14 @@ def copy(emulator: Protocol, request: Request) -> Response:
     promote = flag(p, request.query, "promoteToPrimary")
     raise_problems(p)
     selection = None if copies is None else blob_document(copies.copiable_attributes.encode())
-    output = image_sets(emulator, request).copy(
-        request.datastore_id, request.image_set_id, information, selection, force=force, promote_to_primary=promote
+    output = writes.copy(
+        image_sets(emulator, request),
+        request.datastore_id,
+        request.image_set_id,
+        information,
+        selection,
+        force=force,
+        promote_to_primary=promote,
     )
     return json_response(output)
 

@@ -8,10 +8,11 @@ from .. import models as m
 from .._operations import Operation
 from .._wire import resource_rules as r
 from .._wire import validation as v
+from ._documents import JSON
+from ._faults import validation
 from ._listing import list_page
 from ._requests import Handler, Request, json_object, raise_problems, structure
 from ._responses import Response, json_response
-from ._store import JSON, validation
 
 if TYPE_CHECKING:
     from ._protocol import Protocol

@@ -24,7 +24,8 @@ from . import _documents as docs
 from . import _search
 from . import _synthetic_documents as synthetic
 from ._datastores import Datastores
-from ._store import JSON, not_found
+from ._documents import JSON
+from ._faults import not_found
 
 
 @attrs.frozen(kw_only=True)

@@ -8,9 +8,11 @@ from typing import TYPE_CHECKING
 
 from .._wire import validation as v
 from . import _search as search
+from ._documents import JSON
+from ._faults import validation
 from ._requests import Request, page_size_of, raise_problems
 from ._responses import Response, json_response
-from ._store import JSON, Store, validation
+from ._store import Store
 
 if TYPE_CHECKING:
     from ._protocol import Protocol

@@ -21,6 +21,7 @@ from .._operations import Operation
 from . import _search as search
 from ._datastore_handlers import HANDLERS as DATASTORE_HANDLERS
 from ._datastores import Datastores
+from ._faults import ServiceFault
 from ._frame_handlers import HANDLERS as FRAME_HANDLERS
 from ._image_set_handlers import HANDLERS as IMAGE_SET_HANDLERS
 from ._import_job_handlers import HANDLERS as IMPORT_JOB_HANDLERS
@@ -28,7 +29,7 @@ from ._imports import ImportJobs
 from ._requests import Handler, read_request
 from ._responses import Response, error_response
 from ._sigv4 import parse_authorization, verify
-from ._store import ServiceFault, Store
+from ._store import Store
 from ._tag_handlers import HANDLERS as TAG_HANDLERS
 
 SERVICE = "medical-imaging"

@@ -18,7 +18,8 @@ import cattrs
 
 from .._wire import validation as v
 from .._wire.converter import converter
-from ._store import JSON, validation
+from ._documents import JSON
+from ._faults import validation
 
 if TYPE_CHECKING:
     from ._protocol import Protocol

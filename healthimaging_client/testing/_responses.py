@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from ._store import ServiceFault
+from ._faults import ServiceFault
 
 
 @attrs.frozen
