@@ -93,6 +93,7 @@ from ._errors.usage import (
     ParamValidationError,
     WrongEventLoopError,
 )
+from ._homes import adopt
 
 __all__ = [
     "AccessDeniedException",
@@ -130,16 +131,5 @@ __all__ = [
 ]
 
 
-def _adopt(*homeless: object) -> None:
-    """Make this module the home of each error, its methods and ``_rebuild``, so its name in a traceback, in
-    the docs and in a pickle stays ``healthimaging_client.errors.X``, wherever it is defined."""
-    for thing in homeless:
-        birthplace = thing.__module__
-        thing.__module__ = __name__
-        for member in vars(thing).values() if isinstance(thing, type) else ():
-            function = getattr(member, "__func__", member)  # a classmethod's function
-            if callable(function) and getattr(function, "__module__", None) == birthplace:
-                function.__module__ = __name__
-
-
-_adopt(*(globals()[name] for name in __all__), _rebuild)
+# Each error keeps this module as its home (see _homes), as _rebuild does for its pickles.
+adopt(__name__, *(globals()[name] for name in __all__), _rebuild)
