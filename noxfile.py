@@ -48,7 +48,7 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def fuzz(session: nox.Session) -> None:
-    """The fuzz of every public method's arguments, 10,000 examples each (the test run: 200), with a fresh seed.
+    """The fuzz of every public method's arguments, 10,000 examples each (the test run: 500 per operation), with a fresh seed.
 
     ``nox -s fuzz -- 20000`` runs more. Prints how the calls ended, per method.
     """
