@@ -54,8 +54,8 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "500"))
 PER_CLIENT = max(EXAMPLES // 2, 1)
 #: Examples per constructor, builder method and ``with_options``: pure checks.
 SETTING_EXAMPLES = max(EXAMPLES // 2, 1)
-#: Examples per other client method (built on the operations), unless ``FUZZ_EXAMPLES`` asks for fewer.
-HELPER_EXAMPLES = min(EXAMPLES, 200)
+#: Examples per other client method (built on the operations): 200, or fewer if ``FUZZ_EXAMPLES`` asks for fewer.
+HELPER_EXAMPLES = int(os.environ.get("FUZZ_HELPER_EXAMPLES", str(min(EXAMPLES, 200))))
 DERANDOMIZE = os.environ.get("FUZZ_RANDOM", "") == ""
 #: The method of each operation in the service model (``SearchImageSets`` is ``search_image_sets``).
 OPERATION_METHODS = frozenset(
