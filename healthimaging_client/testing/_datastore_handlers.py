@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from .. import models as m
 from .._operations import Operation
 from .._wire import resource_rules as r
 from .._wire import validation as v
 from ._listing import list_page
-from ._requests import Handler, Request, json_object, raise_problems
+from ._requests import Emulator, Handler, Request, json_object, raise_problems
 from ._responses import Response, json_response
 
-if TYPE_CHECKING:
-    from ._protocol import Protocol
 
-
-def create_datastore(emulator: Protocol, request: Request) -> Response:
+def create_datastore(emulator: Emulator, request: Request) -> Response:
     body = json_object(request.body or b"{}")
     p = v.Problems(Operation.CREATE_DATASTORE)
     name = r.DATASTORE_NAME.check(p, "datastoreName", body.get("datastoreName"), required=False)
@@ -40,11 +35,11 @@ def create_datastore(emulator: Protocol, request: Request) -> Response:
     return json_response(created)
 
 
-def get_datastore(emulator: Protocol, request: Request) -> Response:
+def get_datastore(emulator: Emulator, request: Request) -> Response:
     return json_response({"datastoreProperties": emulator.datastores.properties(request.datastore_id)})
 
 
-def list_datastores(emulator: Protocol, request: Request) -> Response:
+def list_datastores(emulator: Emulator, request: Request) -> Response:
     status = request.query.get("datastoreStatus")
     p = v.Problems(Operation.LIST_DATASTORES)
     r.optional_enum(p, "datastoreStatus", status, m.DatastoreStatus)
@@ -58,7 +53,7 @@ def list_datastores(emulator: Protocol, request: Request) -> Response:
     )
 
 
-def delete_datastore(emulator: Protocol, request: Request) -> Response:
+def delete_datastore(emulator: Emulator, request: Request) -> Response:
     return json_response(emulator.datastores.delete(request.datastore_id))
 
 

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from .._operations import Operation
 from ..errors import ExtraNotInstalledError
 from ._faults import ServiceFault, validation
 from ._listing import image_sets
-from ._requests import Handler, Request, json_object
+from ._requests import Emulator, Handler, Request, json_object
 from ._responses import Response, headers
-
-if TYPE_CHECKING:
-    from ._protocol import Protocol
 
 _IMAGE_FRAME_ID = re.compile(r"[0-9a-z]{32}")
 
 
-def get_image_frame(emulator: Protocol, request: Request) -> Response:
+def get_image_frame(emulator: Emulator, request: Request) -> Response:
     frame_id = json_object(request.body).get("imageFrameId")
     if not isinstance(frame_id, str) or not _IMAGE_FRAME_ID.fullmatch(frame_id):
         raise validation("imageFrameId must be 32 lower-case letters and digits")

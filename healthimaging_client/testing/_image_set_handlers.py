@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from .. import models as m
 from .._operations import Operation
@@ -15,6 +15,7 @@ from . import _search as search
 from ._documents import JSON
 from ._listing import image_sets, redeem
 from ._requests import (
+    Emulator,
     Handler,
     Request,
     blob_bytes,
@@ -27,11 +28,8 @@ from ._requests import (
 )
 from ._responses import Response, headers, json_response
 
-if TYPE_CHECKING:
-    from ._protocol import Protocol
 
-
-def search_image_sets(emulator: Protocol, request: Request) -> Response:
+def search_image_sets(emulator: Emulator, request: Request) -> Response:
     criteria = structure(json_object(request.body or b"{}"), m.SearchCriteria)
     page_size = page_size_of(request.query)
     p = v.Problems(Operation.SEARCH_IMAGE_SETS)
@@ -51,7 +49,7 @@ def search_image_sets(emulator: Protocol, request: Request) -> Response:
     return json_response(output)
 
 
-def get_metadata(emulator: Protocol, request: Request) -> Response:
+def get_metadata(emulator: Emulator, request: Request) -> Response:
     p = v.Problems(Operation.GET_IMAGE_SET_METADATA)
     version = v.version_id(p, "version", request.query.get("version"), required=False)
     raise_problems(p)
@@ -60,7 +58,7 @@ def get_metadata(emulator: Protocol, request: Request) -> Response:
     return Response(200, headers(**{"Content-Encoding": "gzip"}), body)
 
 
-def list_versions(emulator: Protocol, request: Request) -> Response:
+def list_versions(emulator: Emulator, request: Request) -> Response:
     page_size = page_size_of(request.query)
     p = v.Problems(Operation.LIST_IMAGE_SET_VERSIONS)
     v.next_token(p, "nextToken", request.query.get("nextToken"))
@@ -76,7 +74,7 @@ def list_versions(emulator: Protocol, request: Request) -> Response:
     return json_response(output)
 
 
-def update(emulator: Protocol, request: Request) -> Response:
+def update(emulator: Emulator, request: Request) -> Response:
     payload = json_object(request.body)
     updates_json = payload.get("DICOMUpdates")
     if isinstance(updates_json, dict):
@@ -111,7 +109,7 @@ def update(emulator: Protocol, request: Request) -> Response:
     return json_response(output)
 
 
-def copy(emulator: Protocol, request: Request) -> Response:
+def copy(emulator: Emulator, request: Request) -> Response:
     information = structure(json_object(request.body), m.CopyImageSetInformation)
     p = v.Problems(Operation.COPY_IMAGE_SET)
     v.version_id(p, "sourceImageSet.latestVersionId", information.source_image_set.latest_version_id)
@@ -138,14 +136,14 @@ def copy(emulator: Protocol, request: Request) -> Response:
     return json_response(output)
 
 
-def get_image_set(emulator: Protocol, request: Request) -> Response:
+def get_image_set(emulator: Emulator, request: Request) -> Response:
     p = v.Problems(Operation.GET_IMAGE_SET)
     version = v.version_id(p, "version", request.query.get("version"), required=False)
     raise_problems(p)
     return json_response(image_sets(emulator, request).image_set(request.datastore_id, request.image_set_id, version))
 
 
-def delete_image_set(emulator: Protocol, request: Request) -> Response:
+def delete_image_set(emulator: Emulator, request: Request) -> Response:
     return json_response(image_sets(emulator, request).delete(request.datastore_id, request.image_set_id))
 
 

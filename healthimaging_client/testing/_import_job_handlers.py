@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import cast
 
 from .. import models as m
 from .._operations import Operation
@@ -11,14 +11,11 @@ from .._wire import validation as v
 from ._documents import JSON
 from ._faults import validation
 from ._listing import list_page
-from ._requests import Handler, Request, json_object, raise_problems, structure
+from ._requests import Emulator, Handler, Request, json_object, raise_problems, structure
 from ._responses import Response, json_response
 
-if TYPE_CHECKING:
-    from ._protocol import Protocol
 
-
-def start_import_job(emulator: Protocol, request: Request) -> Response:
+def start_import_job(emulator: Emulator, request: Request) -> Response:
     body = json_object(request.body)
     p = v.Problems(Operation.START_DICOM_IMPORT_JOB)
     r.ROLE_ARN.check(p, "dataAccessRoleArn", body.get("dataAccessRoleArn"))
@@ -37,7 +34,7 @@ def start_import_job(emulator: Protocol, request: Request) -> Response:
     return json_response(emulator.imports.start(request.datastore_id, body))
 
 
-def get_import_job(emulator: Protocol, request: Request) -> Response:
+def get_import_job(emulator: Emulator, request: Request) -> Response:
     p = v.Problems(Operation.GET_DICOM_IMPORT_JOB)
     job_id = r.JOB_ID.check(p, "jobId", request.labels["job"])
     raise_problems(p)
@@ -46,7 +43,7 @@ def get_import_job(emulator: Protocol, request: Request) -> Response:
     return json_response({"jobProperties": emulator.imports.properties(job)})
 
 
-def list_import_jobs(emulator: Protocol, request: Request) -> Response:
+def list_import_jobs(emulator: Emulator, request: Request) -> Response:
     status = request.query.get("jobStatus")
     p = v.Problems(Operation.LIST_DICOM_IMPORT_JOBS)
     r.optional_enum(p, "jobStatus", status, m.JobStatus)

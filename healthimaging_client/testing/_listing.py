@@ -4,18 +4,14 @@ image sets of the request's datastore."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from .._wire import validation as v
 from . import _search as search
 from ._documents import JSON
 from ._faults import validation
-from ._requests import Request, page_size_of, raise_problems
+from ._requests import Emulator, Request, page_size_of, raise_problems
 from ._responses import Response, json_response
 from ._store import Store
-
-if TYPE_CHECKING:
-    from ._protocol import Protocol
 
 
 def redeem(tokens: search.TokenBook, token: str | None, fingerprint: str) -> search.Key | None:
@@ -28,7 +24,7 @@ def redeem(tokens: search.TokenBook, token: str | None, fingerprint: str) -> sea
 
 
 def list_page(
-    emulator: Protocol,
+    emulator: Emulator,
     request: Request,
     p: v.Problems,
     listing: str,
@@ -47,6 +43,6 @@ def list_page(
     return json_response(output)
 
 
-def image_sets(emulator: Protocol, request: Request) -> Store:
+def image_sets(emulator: Emulator, request: Request) -> Store:
     """The image sets of the request's datastore, which must be ACTIVE."""
     return emulator.datastores.image_sets(request.datastore_id)

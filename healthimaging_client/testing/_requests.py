@@ -9,6 +9,7 @@ import base64
 import binascii
 import json
 import re
+import typing
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, TypeVar
 from urllib.parse import unquote
@@ -22,15 +23,27 @@ from ._documents import JSON
 from ._faults import validation
 
 if TYPE_CHECKING:
-    from ._protocol import Protocol
+    from . import _search as search
+    from ._datastores import Datastores
+    from ._imports import ImportJobs
     from ._responses import Response
 
 T = TypeVar("T")
 
 DEFAULT_PAGE_SIZE = 50
 
+
+class Emulator(typing.Protocol):
+    """What a handler uses of the emulator: its next tokens, its datastores (with their image sets and tags)
+    and its import jobs."""
+
+    tokens: search.TokenBook
+    datastores: Datastores
+    imports: ImportJobs
+
+
 #: What serves one operation: the emulator's state and the request in, the answer out.
-Handler = Callable[["Protocol", "Request"], "Response"]
+Handler = Callable[[Emulator, "Request"], "Response"]
 
 
 @attrs.frozen

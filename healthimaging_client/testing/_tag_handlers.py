@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from .._operations import Operation
 from .._wire import resource_rules as r
 from .._wire import validation as v
-from ._requests import Handler, Request, json_object, raise_problems
+from ._requests import Emulator, Handler, Request, json_object, raise_problems
 from ._responses import Response, json_response
-
-if TYPE_CHECKING:
-    from ._protocol import Protocol
 
 
 def _resource_arn(request: Request, operation: str) -> str:
@@ -22,7 +17,7 @@ def _resource_arn(request: Request, operation: str) -> str:
     return arn
 
 
-def tag_resource(emulator: Protocol, request: Request) -> Response:
+def tag_resource(emulator: Emulator, request: Request) -> Response:
     arn = _resource_arn(request, Operation.TAG_RESOURCE)
     body = json_object(request.body)
     p = v.Problems(Operation.TAG_RESOURCE)
@@ -32,7 +27,7 @@ def tag_resource(emulator: Protocol, request: Request) -> Response:
     return json_response({})
 
 
-def untag_resource(emulator: Protocol, request: Request) -> Response:
+def untag_resource(emulator: Emulator, request: Request) -> Response:
     arn = _resource_arn(request, Operation.UNTAG_RESOURCE)
     p = v.Problems(Operation.UNTAG_RESOURCE)
     keys = r.tag_keys(p, "tagKeys", [value for name, value in request.pairs if name == "tagKeys"])
@@ -41,7 +36,7 @@ def untag_resource(emulator: Protocol, request: Request) -> Response:
     return json_response({})
 
 
-def list_tags(emulator: Protocol, request: Request) -> Response:
+def list_tags(emulator: Emulator, request: Request) -> Response:
     arn = _resource_arn(request, Operation.LIST_TAGS_FOR_RESOURCE)
     return json_response({"tags": emulator.datastores.tags_of(arn)})
 
