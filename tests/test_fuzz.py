@@ -283,7 +283,12 @@ GOOD: dict[str, st.SearchStrategy[Any]] = {
     "datastore_name": st.from_regex(r"[A-Za-z0-9._/#-]{1,20}", fullmatch=True),
     "tags": st.dictionaries(st.from_regex(r"[a-z]{1,8}", fullmatch=True), st.text(max_size=8), max_size=3),
     "tag_keys": st.lists(st.from_regex(r"[a-z]{1,8}", fullmatch=True), min_size=1, max_size=3),
-    "resource_arn": st.just(f"arn:aws:medical-imaging:us-east-1:123456789012:datastore/{DATASTORE_ID}"),
+    # Varied, so that a long random run finds many distinct good calls (Hypothesis runs each example once).
+    "resource_arn": st.builds(
+        lambda datastore, image_set: f"arn:aws:medical-imaging:us-east-1:123456789012:datastore/{datastore}{image_set}",
+        IDS,
+        st.just("") | IDS.map(lambda i: f"/imageset/{i}"),
+    ),
     "kms_key_arn": st.just("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
     "lambda_authorizer_arn": st.just("arn:aws:lambda:us-east-1:123456789012:function:authorize"),
     "lossless_storage_format": st.sampled_from(["HTJ2K", "JPEG_2000_LOSSLESS"]),
