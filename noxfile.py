@@ -48,14 +48,16 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def fuzz(session: nox.Session) -> None:
-    """The fuzz of every public method's arguments, 10,000 examples each (the test run: 200), with a fresh seed.
+    """The fuzz of every public method's arguments, 10,000 examples each, with a fresh seed.
+
+    The test run gives each service operation 500 and each other method 200, derandomized.
 
     ``nox -s fuzz -- 20000`` runs more. Prints how the calls ended, per method.
     """
     session.install("-e", ".[test]")
     examples = session.posargs[0] if session.posargs else "10000"
     report = session.create_tmp() + "/fuzz-report.jsonl"
-    env = {"FUZZ_EXAMPLES": examples, "FUZZ_RANDOM": "1", "FUZZ_REPORT": report}
+    env = {"FUZZ_EXAMPLES": examples, "FUZZ_HELPER_EXAMPLES": examples, "FUZZ_RANDOM": "1", "FUZZ_REPORT": report}
     session.run("python", "-c", f"open({report!r}, 'w').close()")
     session.run("python", "-m", "pytest", "tests/test_fuzz.py", "-q", "-p", "no:cacheprovider", "--timeout=0", env=env)
     session.run("python", "-c", f"print(open({report!r}).read())")

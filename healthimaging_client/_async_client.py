@@ -1,6 +1,6 @@
 """``AsyncClient``: every method of the SDK, made or written here once.
 
-A plain operation is one line: ``_sends(ops.x)`` makes a method that
+A plain operation is one line: ``sends(ops.x)`` makes a method that
 validates and builds the operation's ``Call`` and sends it on the client's
 :class:`~._core.Core`; its signature and docstring are the operation's.
 Methods that do more (stream to a file, wait, page) are written out below.
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 import httpx
 
@@ -29,9 +29,11 @@ from ._clock import AsyncioClock
 from ._core import Core
 from ._download import MetadataFile
 from ._export import ExportProgress, ExportSummary, check_export
+from ._export_run import export_files
+from ._fan_out import fan_out
+from ._frame_methods import frame_array, series_volume
 from ._masking import Masked
-from ._methods import invoke, method_like, type_arguments
-from ._operations import Call, Page, Paginator
+from ._method_makers import items, pages, sends
 from ._pixel_requests import (
     DEFAULT_FRAME_CONCURRENCY,
     FrameFetch,
@@ -40,23 +42,17 @@ from ._pixel_requests import (
     find_ref,
     frame_fetches,
     require_pixels,
-    volume_fetches,
 )
 from ._status_waiter import DatastoreWaiter, ImportJobWaiter
 from ._transport import default_async_http
 from ._waiter import ImageSetDeletionWaiter, ImageSetWaiter
-from ._wire.validation import Problems, optional_bool, positive_int
+from ._wire.validation import Problems, optional_bool
 from .metadata import ImageSetMetadata, Series
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
     from .pixels import FrameRef, Volume
-
-P = ParamSpec("P")
-T = TypeVar("T")
-Item = TypeVar("Item")
-Output = TypeVar("Output")
 
 DEFAULT_WAIT_TIMEOUT = 600.0
 DEFAULT_POLL_INTERVAL = 5.0
@@ -65,69 +61,6 @@ DATASTORE_WAIT_TIMEOUT = 1800.0
 DATASTORE_POLL_INTERVAL = 10.0
 IMPORT_JOB_WAIT_TIMEOUT = 6 * 3600.0
 IMPORT_JOB_POLL_INTERVAL = 30.0
-
-
-def _sends(operation: Callable[P, Call[T]]) -> Callable[Concatenate[AsyncClient, P], Coroutine[Any, Any, T]]:
-    """A method that sends the call ``operation`` builds and returns its typed output."""
-
-    async def method(self: AsyncClient, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        call = invoke(operation, args, kwargs)
-        del args, kwargs  # patient data: out of this frame's locals before anything is raised through it
-        if isinstance(call, Exception):
-            raise call
-        return await self._core.request(call)  # pyright: ignore[reportPrivateUsage]
-
-    return method_like(method, operation, "AsyncClient", __name__, returns=lambda call: type_arguments(call, "Call")[0])
-
-
-def _pages(
-    paginate: Callable[P, Paginator[Item, Output]],
-) -> Callable[Concatenate[AsyncClient, P], AsyncIterator[Page[Item, Output]]]:
-    """A method that iterates the pages of ``paginate``; its arguments are checked when it is called."""
-
-    def method(self: AsyncClient, /, *args: P.args, **kwargs: P.kwargs) -> AsyncIterator[Page[Item, Output]]:
-        paginator = invoke(paginate, args, kwargs)
-        del args, kwargs  # as in _sends
-        if isinstance(paginator, Exception):
-            raise paginator
-        return self._core.pages(paginator)  # pyright: ignore[reportPrivateUsage]
-
-    return method_like(
-        method,
-        paginate,
-        "AsyncClient",
-        __name__,
-        returns=lambda p: f"AsyncIterator[Page[{', '.join(type_arguments(p, 'Paginator'))}]]",
-    )
-
-
-def _items(
-    paginate: Callable[P, Paginator[Item, Output]], name: str, doc: str
-) -> Callable[Concatenate[AsyncClient, P], AsyncIterator[Item]]:
-    """A method that iterates the items of every page of ``paginate``."""
-
-    def method(self: AsyncClient, /, *args: P.args, **kwargs: P.kwargs) -> AsyncIterator[Item]:
-        paginator = invoke(paginate, args, kwargs)
-        del args, kwargs  # as in _sends
-        if isinstance(paginator, Exception):
-            raise paginator
-        return _flatten(self._core.pages(paginator))  # pyright: ignore[reportPrivateUsage]
-
-    return method_like(
-        method,
-        paginate,
-        "AsyncClient",
-        __name__,
-        returns=lambda p: f"AsyncIterator[{type_arguments(p, 'Paginator')[0]}]",
-        name=name,
-        doc=doc,
-    )
-
-
-async def _flatten(pages: AsyncIterator[Page[Item, Output]]) -> AsyncIterator[Item]:
-    async for page in pages:
-        for item in page.items:
-            yield item
 
 
 class AsyncClient(BaseClient[httpx.AsyncClient]):
@@ -170,11 +103,11 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
 
     # --- image sets ----------------------------------------------------------------
 
-    search_image_sets = _sends(ops.search_image_sets)
-    get_image_set_metadata = _sends(ops.get_image_set_metadata)
-    list_image_set_versions = _sends(ops.list_image_set_versions)
-    update_image_set_metadata = _sends(ops.update_image_set_metadata)
-    copy_image_set = _sends(ops.copy_image_set)
+    search_image_sets = sends(ops.search_image_sets)
+    get_image_set_metadata = sends(ops.get_image_set_metadata)
+    list_image_set_versions = sends(ops.list_image_set_versions)
+    update_image_set_metadata = sends(ops.update_image_set_metadata)
+    copy_image_set = sends(ops.copy_image_set)
 
     async def download_image_set_metadata(
         self,
@@ -238,9 +171,9 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
 
     # --- pixel data and the image set's own state (issue 15) ---------------------------
 
-    get_image_frame = _sends(ops.get_image_frame)
-    get_image_set = _sends(ops.get_image_set)
-    delete_image_set = _sends(ops.delete_image_set)
+    get_image_frame = sends(ops.get_image_frame)
+    get_image_set = sends(ops.get_image_set)
+    delete_image_set = sends(ops.delete_image_set)
 
     async def wait_for_image_set_deletion(
         self,
@@ -285,7 +218,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         if metadata is None:
             metadata = await self.get_image_set_metadata(datastore_id, image_set_id)
         check_metadata(image_set_id, metadata)
-        return await self._frame_array(FrameFetch(find_ref(metadata, image_frame_id), call), verify, rescale)
+        return await frame_array(self._core, FrameFetch(find_ref(metadata, image_frame_id), call), verify, rescale)
 
     def iter_frame_arrays(
         self,
@@ -311,7 +244,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         fetches = frame_fetches(datastore_id, image_set_id, frames, concurrency)
 
         async def decoded(fetch: FrameFetch) -> tuple[FrameRef, NDArray[Any]]:
-            return fetch.ref, await self._frame_array(fetch, verify, rescale)
+            return fetch.ref, await frame_array(self._core, fetch, verify, rescale)
 
         return self._core.backend.map_bounded(decoded, fetches, limit=concurrency, ordered=ordered)
 
@@ -334,56 +267,20 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         Raises :class:`~healthimaging_client.VolumeGeometryError` before fetching
         anything when the frames do not stack.
         """
-        from .pixels import plan_volume
-
-        if not isinstance(cast(object, series), Series):  # found by the fuzz: a wrong type failed inside the planner
-            raise errors.ParamValidationError(
-                [f"series: expected a Series of the metadata tree, got {type(series).__name__}"]
-            )
-        plan = plan_volume(series)
-        fetches = volume_fetches(datastore_id, image_set_id, plan.slices, concurrency)
-        volume = plan.allocate(rescale=rescale)
-        run = self._core.backend.run_cpu_bound
-
-        async def fill(fetch: FrameFetch) -> None:
-            output = await self._core.request(fetch.call)
-            await run(plan.fill, volume, fetch.ref.image_frame_id, output.data, output.content_type, verify=verify)
-
-        async with contextlib.aclosing(
-            self._core.backend.map_bounded(fill, fetches, limit=concurrency, ordered=False)
-        ) as filled:
-            async for _ in filled:
-                pass
-        return plan.volume(volume)
-
-    async def _frame_array(self, fetch: FrameFetch, verify: bool, rescale: bool) -> NDArray[Any]:
-        """Fetch one frame and decode it on the process's CPU pool (off the event loop for ``AsyncClient``)."""
-        from .pixels import decode_frame
-
-        output = await self._core.request(fetch.call)
-        ref = fetch.ref
-        return await self._core.backend.run_cpu_bound(
-            decode_frame,
-            output.data,
-            ref.instance,
-            ref.frame,
-            content_type=output.content_type,
-            verify=verify,
-            rescale=rescale,
-        )
+        return await series_volume(self._core, datastore_id, image_set_id, series, verify, rescale, concurrency)
 
     # --- datastores, import jobs and tags (no host prefix) -----------------------------
 
-    create_datastore = _sends(ops.create_datastore)
-    get_datastore = _sends(ops.get_datastore)
-    list_datastores = _sends(ops.list_datastores)
-    delete_datastore = _sends(ops.delete_datastore)
-    start_dicom_import_job = _sends(ops.start_dicom_import_job)
-    get_dicom_import_job = _sends(ops.get_dicom_import_job)
-    list_dicom_import_jobs = _sends(ops.list_dicom_import_jobs)
-    tag_resource = _sends(ops.tag_resource)
-    untag_resource = _sends(ops.untag_resource)
-    list_tags_for_resource = _sends(ops.list_tags_for_resource)
+    create_datastore = sends(ops.create_datastore)
+    get_datastore = sends(ops.get_datastore)
+    list_datastores = sends(ops.list_datastores)
+    delete_datastore = sends(ops.delete_datastore)
+    start_dicom_import_job = sends(ops.start_dicom_import_job)
+    get_dicom_import_job = sends(ops.get_dicom_import_job)
+    list_dicom_import_jobs = sends(ops.list_dicom_import_jobs)
+    tag_resource = sends(ops.tag_resource)
+    untag_resource = sends(ops.untag_resource)
+    list_tags_for_resource = sends(ops.list_tags_for_resource)
 
     async def wait_for_datastore(
         self,
@@ -424,18 +321,18 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
 
     # --- paginators: arguments checked when called, requests sent when iterated ---------------
 
-    iter_image_set_pages = _pages(ops.iter_image_set_pages)
-    iter_image_sets = _items(
+    iter_image_set_pages = pages(ops.iter_image_set_pages)
+    iter_image_sets = items(
         ops.iter_image_set_pages, "iter_image_sets", "Every image set a search finds, across all pages."
     )
-    iter_image_set_version_pages = _pages(ops.iter_image_set_version_pages)
-    iter_image_set_versions = _items(
+    iter_image_set_version_pages = pages(ops.iter_image_set_version_pages)
+    iter_image_set_versions = items(
         ops.iter_image_set_version_pages, "iter_image_set_versions", "Every version of an image set, newest first."
     )
-    iter_datastore_pages = _pages(ops.iter_datastore_pages)
-    iter_datastores = _items(ops.iter_datastore_pages, "iter_datastores", "Every datastore, across all pages.")
-    iter_dicom_import_job_pages = _pages(ops.iter_dicom_import_job_pages)
-    iter_dicom_import_jobs = _items(
+    iter_datastore_pages = pages(ops.iter_datastore_pages)
+    iter_datastores = items(ops.iter_datastore_pages, "iter_datastores", "Every datastore, across all pages.")
+    iter_dicom_import_job_pages = pages(ops.iter_dicom_import_job_pages)
+    iter_dicom_import_jobs = items(
         ops.iter_dicom_import_job_pages, "iter_dicom_import_jobs", "Every import job of a datastore, across all pages."
     )
 
@@ -478,42 +375,19 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         root, chosen = check_export(
             directory, series=series, concurrency=concurrency, transcode=transcode, progress=progress
         )
-        from .dicom import _files
-        from .dicom._transcode import transcode_frame
-
         metadata = await self.get_image_set_metadata(datastore_id, image_set_id)
-        run = self._core.backend.run_blocking
-        plan = await run(_files.shielded(root, _files.plan_export), metadata, root, series=chosen, transcode=transcode)
-        if isinstance(plan, str):
-            raise errors.ParamValidationError([plan])
-        files = _files.ExportFiles(plan, fsync=fsync)
-        for skipped in files.skipped():
-            if progress is not None:
-                progress(skipped)
-
-        async def fetch(job: _files.FrameJob) -> tuple[_files.FrameJob, bytes | None]:
-            if job.frame is None:
-                return job, None
-            output = await self._core.request(ops.get_image_frame(datastore_id, image_set_id, job.frame.id))
-            if not transcode:
-                return job, output.data
-            decode = _files.shielded(root, transcode_frame)  # on the CPU pool, as the pixel methods decode
-            data = await self._core.backend.run_cpu_bound(
-                decode, output.data, job.instance, job.frame, content_type=output.content_type
-            )
-            return job, data
-
-        jobs = self._core.backend.map_bounded(fetch, plan.jobs(), limit=concurrency, ordered=True)
-        write = _files.shielded(root, files.write)
-        try:
-            async with contextlib.aclosing(jobs) as frames:
-                async for job, frame in frames:
-                    report = await run(write, job, frame)
-                    if report is not None and progress is not None:
-                        progress(report)
-        finally:
-            files.abort()  # the file in progress, if any: a close and an unlink, never a wait
-        return files.summary()
+        return await export_files(
+            self._core,
+            datastore_id,
+            image_set_id,
+            metadata,
+            root,
+            chosen,
+            concurrency=concurrency,
+            transcode=transcode,
+            progress=progress,
+            fsync=fsync,
+        )
 
     # --- async only: concurrent fan-out ----------------------------------------------------
 
@@ -532,37 +406,9 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         iterator (``aclose()``, as ``async with contextlib.aclosing(...)`` does
         when the loop is left) cancels what is still in flight before it returns.
         """
-        import asyncio
-
-        positive_int("concurrency", concurrency)
-        if isinstance(image_set_ids, str | bytes) or not isinstance(cast(object, image_set_ids), Iterable):
-            raise errors.ParamValidationError(
-                [f"image_set_ids: expected an iterable of ids, got {type(image_set_ids).__name__}"]
-            )
-        pending_ids = iter(image_set_ids)
-        running: dict[asyncio.Task[ImageSetMetadata], str] = {}
-
-        def start_next() -> bool:
-            for image_set_id in pending_ids:
-                task = asyncio.ensure_future(self.get_image_set_metadata(datastore_id, image_set_id))
-                running[task] = image_set_id
-                return True
-            return False
-
-        try:
-            while len(running) < concurrency and start_next():  # not range(concurrency): it may be huge
-                pass
-            while running:
-                done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
-                for task in done:
-                    image_set_id = running.pop(task)
-                    exc = task.exception()
-                    if exc is not None and not isinstance(exc, errors.HealthImagingError):
-                        raise exc
-                    yield image_set_id, task.result() if exc is None else exc
-                    start_next()  # only once the consumer asked for more
-        finally:
-            for task in running:
-                task.cancel()
-            if running:
-                await asyncio.gather(*running, return_exceptions=True)
+        many = fan_out(
+            lambda image_set_id: self.get_image_set_metadata(datastore_id, image_set_id), image_set_ids, concurrency
+        )
+        async with contextlib.aclosing(many) as results:
+            async for result in results:
+                yield result

@@ -15,22 +15,19 @@ capped at the time left and a check between the chunks of the body.
 
 from __future__ import annotations
 
-import os
-import threading
 import time
-from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Collection, Iterable
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar
 
 import httpx
 
 from . import errors
+from ._pool_queue import Exchange, FifoGate
 from ._transport import DEFAULT_LIMITS
+from ._work_pools import bounded_window, cpu_pool, run_in_worker
 
 if TYPE_CHECKING:
     import asyncio
-    from concurrent.futures import ThreadPoolExecutor
     from contextlib import AbstractAsyncContextManager
 
     from botocore.credentials import ReadOnlyCredentials
@@ -41,7 +38,6 @@ if TYPE_CHECKING:
 
 P = ParamSpec("P")
 T = TypeVar("T")
-T_co = TypeVar("T_co", covariant=True)
 X = TypeVar("X")
 R = TypeVar("R")
 
@@ -149,7 +145,9 @@ class BlockingBackend(_Lifecycle):
                 future.cancel()
             pool.shutdown(wait=True)
 
-        return _window(lambda item: pool.submit(_run, fn, item), first_done, stop, items, limit, ordered)
+        return bounded_window(
+            lambda item: pool.submit(run_in_worker, fn, item), first_done, stop, items, limit, ordered
+        )
 
     async def run_cpu_bound(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """``fn`` on the process's CPU pool (:func:`cpu_pool`); the calling thread waits for it."""
@@ -167,7 +165,7 @@ class AsyncioBackend(_Lifecycle):
         self.http = http
         # Unset, the pool holds 100 connections: httpx's default, and aiohttp's (httpx-aiohttp passes no limit then).
         given = limits.max_connections if limits is not None else None
-        self._gate = _FifoGate(given if given is not None else DEFAULT_POOL_SIZE)
+        self._gate = FifoGate(given if given is not None else DEFAULT_POOL_SIZE)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._credentials_lock: asyncio.Lock | None = None
 
@@ -176,7 +174,7 @@ class AsyncioBackend(_Lifecycle):
         self._check_loop()
 
     def exchange(self, deadline: Deadline) -> AbstractAsyncContextManager[None]:
-        return _Exchange(self._gate, deadline)
+        return Exchange(self._gate, deadline)
 
     async def send(self, request: httpx.Request) -> httpx.Response:
         return await self.http.send(request, stream=True)
@@ -246,7 +244,7 @@ class AsyncioBackend(_Lifecycle):
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
-        return _window(lambda item: asyncio.ensure_future(fn(item)), first_done, stop, items, limit, ordered)
+        return bounded_window(lambda item: asyncio.ensure_future(fn(item)), first_done, stop, items, limit, ordered)
 
     async def run_cpu_bound(self, fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
         """``fn`` on the process's CPU pool (:func:`cpu_pool`), off the event loop."""
@@ -254,159 +252,3 @@ class AsyncioBackend(_Lifecycle):
         import functools
 
         return await asyncio.get_running_loop().run_in_executor(cpu_pool(), functools.partial(fn, *args, **kwargs))
-
-
-class _FifoGate:
-    """At most ``size`` holders. Waiters are served first come, first served: a freed slot goes
-    straight to the oldest waiter, so a caller that frees one and asks again queues behind it."""
-
-    def __init__(self, size: int) -> None:
-        self._free = size
-        self._waiters: deque[asyncio.Future[None]] = deque()
-
-    async def acquire(self, wait: float | None) -> bool:
-        """Take a slot within ``wait`` seconds (None: for ever); False when the time ran out first."""
-        if self._free > 0 and not self._waiters:
-            self._free -= 1
-            return True
-        import asyncio
-
-        waiter = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
-        try:
-            async with asyncio.timeout(wait):
-                await waiter
-        except TimeoutError:
-            return self._gave_up(waiter)
-        except BaseException:
-            self._gave_up(waiter)
-            raise
-        return True
-
-    def _gave_up(self, waiter: asyncio.Future[None]) -> bool:
-        """A waiter stopped waiting: a slot handed to it meanwhile goes on to the next one (release skips the rest)."""
-        if waiter.done() and not waiter.cancelled():
-            self.release()
-        return False
-
-    def release(self) -> None:
-        while self._waiters:
-            waiter = self._waiters.popleft()
-            if not waiter.done():
-                waiter.set_result(None)
-                return
-        self._free += 1
-
-
-class _Exchange:
-    """One attempt's exchange on asyncio: a slot of the pool (queued fairly, within the ``pool`` timeout),
-    then everything up to the end of the body within the attempt's deadline."""
-
-    def __init__(self, gate: _FifoGate, deadline: Deadline) -> None:
-        self._gate = gate
-        self._deadline = deadline
-        self._scope: asyncio.Timeout | None = None
-
-    async def __aenter__(self) -> None:
-        import asyncio
-
-        wait, too_long = self._deadline.pool_wait(time.monotonic())
-        if not await self._gate.acquire(wait):
-            raise too_long
-        left = self._deadline.left(time.monotonic())  # relative: a loop's own clock may not be time.monotonic()
-        self._scope = asyncio.timeout(None if left == float("inf") else left)
-        await self._scope.__aenter__()
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        assert self._scope is not None
-        try:
-            await self._scope.__aexit__(exc_type, exc, tb)
-        except TimeoutError:
-            raise self._deadline.exceeded() from None
-        finally:
-            self._gate.release()
-        if self._scope.expired() and exc is not None:  # the transport swallowed the cancellation into its own error
-            raise self._deadline.exceeded() from None
-
-
-_cpu_pool: ThreadPoolExecutor | None = None
-_cpu_pool_lock = threading.Lock()
-
-
-def cpu_pool() -> ThreadPoolExecutor:
-    """One pool of as many threads as the process may use cores, for CPU-bound work that releases the GIL (decoding).
-
-    Shared by every client in the process: frames fetched on many connections
-    are decoded no more at once than there are cores to run them, so threads
-    do not contend for cores, and the decoders' working memory stays in a
-    few threads (glibc keeps freed memory per thread arena).
-    """
-    global _cpu_pool
-    with _cpu_pool_lock:
-        if _cpu_pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
-            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-            _cpu_pool = ThreadPoolExecutor(max(1, cores or 1), thread_name_prefix="healthimaging-client-cpu")
-        return _cpu_pool
-
-
-class _Pending(Protocol[T_co]):
-    """A started piece of work: a thread pool's future, or an asyncio task."""
-
-    def result(self) -> T_co: ...
-    def cancel(self) -> bool: ...
-
-
-async def _window(
-    start: Callable[[X], _Pending[R]],
-    first_done: Callable[[list[Any]], Awaitable[Collection[object]]],
-    stop: Callable[[Iterable[_Pending[R]]], Awaitable[None]],
-    items: Iterable[X],
-    limit: int,
-    ordered: bool,
-) -> AsyncGenerator[R]:
-    """The bounded map both backends run, over their own way of starting work and waiting for it.
-
-    At most ``limit`` items are in flight. With ``ordered`` the next result
-    handed out is always the oldest item's, so at most ``limit`` results wait.
-    """
-    pending = iter(items)
-    running: deque[_Pending[R]] = deque()
-
-    def start_next() -> None:
-        for item in pending:
-            running.append(start(item))
-            return
-
-    try:
-        for _ in range(limit):
-            start_next()
-        while running:
-            done = await first_done([running[0]] if ordered else list(running))
-            for finished in [work for work in running if work in done]:
-                running.remove(finished)
-                result = finished.result()  # the first failure ends the map
-                start_next()
-                yield result
-    finally:
-        await stop(running)
-
-
-def _run(fn: Callable[[X], Awaitable[R]], item: X) -> R:
-    """In a worker thread: ``fn(item)`` run to completion on the blocking backend."""
-    return run_to_completion(fn(item))
-
-
-def run_to_completion(awaitable: Awaitable[T]) -> T:
-    """Run an awaitable that never suspends (one driven by :class:`BlockingBackend`) and return its result."""
-    steps = awaitable.__await__()
-    try:
-        suspended_on = steps.send(None)
-    except StopIteration as finished:
-        result: T = finished.value
-        return result
-    steps.close()
-    raise RuntimeError(f"a blocking call suspended on {suspended_on!r}: it awaited something other than its backend")

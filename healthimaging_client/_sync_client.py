@@ -3,7 +3,7 @@
 Each method below runs the ``AsyncClient`` method of the same name on this
 client's core, whose backend sends with ``httpx.Client`` in place and never
 suspends, so the coroutine runs to completion without an event loop
-(:func:`~._backends.run_to_completion`). The signatures, defaults and
+(:func:`~._work_pools.run_to_completion`). The signatures, defaults and
 docstrings are the async ones, so the two clients cannot drift apart; a
 method added to ``AsyncClient`` needs one line here.
 """
@@ -17,11 +17,12 @@ from typing import Any, Concatenate, ParamSpec, Self, TypeVar
 import httpx
 
 from ._async_client import AsyncClient
-from ._backends import BlockingBackend, run_to_completion
+from ._backends import BlockingBackend
 from ._base_client import BaseClient
 from ._clock import BlockingClock
 from ._methods import invoke, method_like, type_arguments
 from ._transport import default_sync_http
+from ._work_pools import run_to_completion
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -335,7 +335,7 @@ def test_a_sync_program_loads_neither_asyncio_nor_aiohttp_nor_a_botocore_session
 
 def test_client_runs_without_an_event_loop_and_refuses_to_suspend() -> None:
     """Client drives AsyncClient's coroutines itself: one that awaits anything but its backend is a bug, said so."""
-    from healthimaging_client._backends import run_to_completion
+    from healthimaging_client._work_pools import run_to_completion
 
     async def answer() -> int:
         return 42

@@ -167,8 +167,9 @@ def page_namespace(monkeypatch: pytest.MonkeyPatch, *, serve: bool) -> Iterator[
 
 
 @pytest.mark.parametrize("page", [p for p in _pages() if python_blocks(p)], ids=lambda p: p.name)
-def test_page_examples_run(page: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_page_examples_run(page: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     blocks = python_blocks(page)
+    monkeypatch.chdir(tmp_path)  # what the examples write (an export, a download) lands here, not in the checkout
     # Only pages that build their own clients need the loopback server (it costs a shutdown).
     serve = any(_OWN_CLIENT.search(block.code) for block in blocks if block.runs)
     with page_namespace(monkeypatch, serve=serve) as namespace:

@@ -142,7 +142,7 @@ def test_a_locked_image_set_is_not_deleted() -> None:
             latest_version_id="1",
             updates=hic.DICOMUpdatesBuilder().set_study({"StudyDescription": "X"}).build(),
         )
-    with pytest.raises(hic.testing._store.ServiceFault) as caught:  # pyright: ignore[reportPrivateUsage]
+    with pytest.raises(hic.testing._faults.ServiceFault) as caught:  # pyright: ignore[reportPrivateUsage]
         local._store.delete(local.datastore_id, summary.image_set_id)  # pyright: ignore[reportPrivateUsage]
     assert caught.value.status == 409
 

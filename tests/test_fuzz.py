@@ -12,11 +12,12 @@ a wrong type is a ``ParamValidationError`` naming it (docs/errors.md); only
 a call Python cannot bind (a keyword the method does not take) is a
 ``TypeError``, and the fuzz passes every argument by a name the method takes.
 
-CI runs ``FUZZ_EXAMPLES`` (500) examples per client method, half through each
-client, and 250 per constructor, builder method and ``with_options`` (pure
-checks), derandomized, so a run is repeatable; ``nox -s fuzz`` runs 10,000 per
-method (5,000 per client and per constructor or builder method) with a fresh
-seed.
+The test run gives each of the service's 18 operations ``FUZZ_EXAMPLES`` (500)
+examples, half through each client; every other method (paginators, waiters,
+pixels, export, fan-out: each built on those operations) gets 200, and each
+constructor, builder method and ``with_options`` (pure checks) 250,
+derandomized, so a run is repeatable. ``nox -s fuzz`` runs 10,000 per method
+(5,000 per client and per constructor or builder method) with a fresh seed.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import botocore
+import botocore.session
 import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -45,13 +48,20 @@ from healthimaging_client.testing import FakeClock
 
 from .conftest import DATASTORE_ID, IMAGE_SET_ID, Harness, client_kwargs
 
-#: Examples per client method (an operation, a paginator, a waiter...): half through each client, since both run
-#: the same definitions and validation (``Client`` derives its methods from ``AsyncClient``'s).
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "200"))
+#: Examples per service operation: half through each client, since both run the same definitions and validation
+#: (``Client`` derives its methods from ``AsyncClient``'s).
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "500"))
 PER_CLIENT = max(EXAMPLES // 2, 1)
 #: Examples per constructor, builder method and ``with_options``: pure checks.
 SETTING_EXAMPLES = max(EXAMPLES // 2, 1)
+#: Examples per other client method (built on the operations): 200, or fewer if ``FUZZ_EXAMPLES`` asks for fewer.
+HELPER_EXAMPLES = int(os.environ.get("FUZZ_HELPER_EXAMPLES", str(min(EXAMPLES, 200))))
 DERANDOMIZE = os.environ.get("FUZZ_RANDOM", "") == ""
+#: The method of each operation in the service model (``SearchImageSets`` is ``search_image_sets``).
+OPERATION_METHODS = frozenset(
+    botocore.xform_name(name)
+    for name in botocore.session.get_session().get_service_model("medical-imaging").operation_names
+)
 
 FUZZ = settings(
     max_examples=PER_CLIENT,
@@ -61,6 +71,15 @@ FUZZ = settings(
     suppress_health_check=list(HealthCheck),
 )
 FUZZ_SETTINGS = settings(FUZZ, max_examples=SETTING_EXAMPLES)
+FUZZ_HELPER = settings(FUZZ, max_examples=max(HELPER_EXAMPLES // 2, 1))
+
+
+def fuzz_settings(name: str) -> settings:
+    """How many examples a client method gets: ``with_options`` is a pure check, an operation the most."""
+    if name == "with_options":
+        return FUZZ_SETTINGS
+    return FUZZ if name in OPERATION_METHODS else FUZZ_HELPER
+
 
 # --- junk of every kind ------------------------------------------------------------------------------
 
@@ -264,7 +283,12 @@ GOOD: dict[str, st.SearchStrategy[Any]] = {
     "datastore_name": st.from_regex(r"[A-Za-z0-9._/#-]{1,20}", fullmatch=True),
     "tags": st.dictionaries(st.from_regex(r"[a-z]{1,8}", fullmatch=True), st.text(max_size=8), max_size=3),
     "tag_keys": st.lists(st.from_regex(r"[a-z]{1,8}", fullmatch=True), min_size=1, max_size=3),
-    "resource_arn": st.just(f"arn:aws:medical-imaging:us-east-1:123456789012:datastore/{DATASTORE_ID}"),
+    # Varied, so that a long random run finds many distinct good calls (Hypothesis runs each example once).
+    "resource_arn": st.builds(
+        lambda datastore, image_set: f"arn:aws:medical-imaging:us-east-1:123456789012:datastore/{datastore}{image_set}",
+        IDS,
+        st.just("") | IDS.map(lambda i: f"/imageset/{i}"),
+    ),
     "kms_key_arn": st.just("arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"),
     "lambda_authorizer_arn": st.just("arn:aws:lambda:us-east-1:123456789012:function:authorize"),
     "lossless_storage_format": st.sampled_from(["HTJ2K", "JPEG_2000_LOSSLESS"]),
@@ -511,6 +535,7 @@ def test_the_fuzz_covers_every_public_method() -> None:
     public = {n for n in dir(hic.Client) if not n.startswith("_") and callable(getattr(hic.Client, n))}
     assert public - {"close"} <= set(CLIENT_METHODS)
     assert "get_image_set_metadata_many" in CLIENT_METHODS and "with_options" in CLIENT_METHODS
+    assert len(OPERATION_METHODS) == 18 and set(CLIENT_METHODS) >= OPERATION_METHODS  # each gets the most examples
 
 
 def bounded_wait(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -530,7 +555,7 @@ def test_any_arguments_to_a_client_method_give_a_result_or_an_sdk_error(
     method = getattr(client, name)
     outcomes: dict[str, int] = {}
 
-    @(FUZZ_SETTINGS if name == "with_options" else FUZZ)
+    @fuzz_settings(name)
     @given(arguments(getattr(type(client), name)))
     def check(call: tuple[list[Any], dict[str, Any]]) -> None:
         args, kwargs = call

@@ -19,7 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
-from healthimaging_client._backends import AsyncioBackend, BlockingBackend, run_to_completion
+from healthimaging_client._backends import AsyncioBackend, BlockingBackend
+from healthimaging_client._work_pools import run_to_completion
 
 
 class Side:

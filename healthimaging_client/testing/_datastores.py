@@ -16,7 +16,9 @@ from collections.abc import Callable, Mapping, Sequence
 import attrs
 
 from . import _search
-from ._store import JSON, Store, conflict, not_found
+from ._documents import JSON
+from ._faults import conflict, not_found
+from ._store import Store
 
 ACCOUNT = "123456789012"
 

@@ -22,8 +22,10 @@ import attrs
 
 from . import _documents as docs
 from . import _search
+from . import _synthetic_documents as synthetic
 from ._datastores import Datastores
-from ._store import JSON, not_found
+from ._documents import JSON
+from ._faults import not_found
 
 
 @attrs.frozen(kw_only=True)
@@ -104,7 +106,7 @@ class ImportJobs:
 
     def stage(self, s3_uri: str, instances: Sequence[SyntheticInstance]) -> list[str]:
         """Put files under ``s3_uri``; returns their S3 URIs."""
-        study_uid, series_uid = docs.synthetic_uid(self.rng), docs.synthetic_uid(self.rng)
+        study_uid, series_uid = synthetic.synthetic_uid(self.rng), synthetic.synthetic_uid(self.rng)
         uris: list[str] = []
         for instance in instances:
             uri = _prefix(s3_uri) + instance.key.lstrip("/")
@@ -112,7 +114,7 @@ class ImportJobs:
                 instance,
                 instance.study_instance_uid or study_uid,
                 instance.series_instance_uid or series_uid,
-                instance.sop_instance_uid or docs.synthetic_uid(self.rng),
+                instance.sop_instance_uid or synthetic.synthetic_uid(self.rng),
             )
             uris.append(uri)
         return uris
@@ -251,10 +253,10 @@ class ImportJobs:
         for (study_uid, series_uid), group in groups.items():
             first = group[0].instance
             image_set_id = store.new_id()
-            plan = docs.SeriesPlan(
-                {**first.series, "SeriesInstanceUID": series_uid}, len(group), 1, docs.default_format(self.rng)
+            plan = synthetic.SeriesPlan(
+                {**first.series, "SeriesInstanceUID": series_uid}, len(group), 1, synthetic.default_format(self.rng)
             )
-            document, frames = docs.build_document(
+            document, frames = synthetic.build_document(
                 self.rng,
                 datastore_id=job.datastore_id,
                 image_set_id=image_set_id,

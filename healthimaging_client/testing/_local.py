@@ -18,7 +18,7 @@ from .._operations import Operation
 from .._sync_client import Client
 from .._wire import resource_rules
 from .._wire.validation import Problems
-from . import _documents as docs
+from . import _synthetic_documents as synthetic
 from ._datastores import Datastores
 from ._imports import ImportJobs, SyntheticInstance
 from ._pixels import FrameFormat
@@ -148,7 +148,7 @@ class LocalHealthImaging:
         It goes into the emulator's own datastore, or the ACTIVE one ``datastore_id`` names.
         """
         plans = [
-            docs.SeriesPlan(values, instances, frames, frame_format or docs.default_format(self._rng))
+            synthetic.SeriesPlan(values, instances, frames, frame_format or synthetic.default_format(self._rng))
             for values in (series or [{}])
         ]
         return self._add(
@@ -164,13 +164,13 @@ class LocalHealthImaging:
         ``StoredTransferSyntaxUID``, RGB JPEG 2000 and HTJ2K 4.203. Listing the
         thumbnail checksums needs the ``pixels`` extra.
         """
-        return self._add(patient or {}, {}, docs.showcase_series(), is_primary=True, created_at=None)
+        return self._add(patient or {}, {}, synthetic.showcase_series(), is_primary=True, created_at=None)
 
     def _add(
         self,
         patient: Mapping[str, Any],
         study: Mapping[str, Any],
-        plans: Sequence[docs.SeriesPlan],
+        plans: Sequence[synthetic.SeriesPlan],
         *,
         is_primary: bool,
         created_at: float | None,
@@ -179,7 +179,7 @@ class LocalHealthImaging:
         with self._protocol.lock:
             store = self._store if datastore_id is None else self._datastores.image_sets(datastore_id)
             image_set_id = store.new_id()
-            document, frames = docs.build_document(
+            document, frames = synthetic.build_document(
                 self._rng,
                 datastore_id=store.datastore_id,
                 image_set_id=image_set_id,
@@ -198,7 +198,7 @@ class LocalHealthImaging:
         ids: list[str] = []
         for _ in range(count):
             self._seeded += 1
-            patient, study, series = docs.synthetic_values(self._rng, self._seeded)
+            patient, study, series = synthetic.synthetic_values(self._rng, self._seeded)
             created_at = _SEED_EPOCH + 3600 * self._seeded
             ids.append(self.add_image_set(patient=patient, study=study, series=series, created_at=created_at))
         return ids

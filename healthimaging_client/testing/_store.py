@@ -1,84 +1,26 @@
-"""The emulator's state: one datastore's image sets, their versions and frames, and the operations on them.
+"""The emulator's state: one datastore's image sets, their versions and frames, and the reads and the deletion.
 
-Requests arrive here already parsed and validated (see ``_protocol``). Every
-rule of the service's semantics lives in this module: version checks,
-locking, update and copy workflows, search order and paging. Time comes from
-an injectable clock, so a test can let a lock expire without sleeping.
+Requests arrive here already parsed and validated (see ``_protocol``). The
+service's rules for image sets live here (version checks, locking, search
+order and paging) and in ``_image_set_writes`` (the update and copy
+workflows). Time comes from an injectable clock, so a test can let a lock
+expire without sleeping.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
 
 import attrs
 
 from .. import models as m
 from . import _documents as docs
 from . import _search
+from ._documents import JSON
+from ._faults import conflict, not_found
 from ._frames import FrameStore
-
-JSON = dict[str, Any]
-
-
-class ServiceFault(Exception):
-    """An error response: HTTP status, error code and a value-free message."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-
-
-def validation(message: str) -> ServiceFault:
-    return ServiceFault(400, "ValidationException", message)
-
-
-def conflict(message: str) -> ServiceFault:
-    return ServiceFault(409, "ConflictException", message)
-
-
-def not_found(message: str) -> ServiceFault:
-    return ServiceFault(404, "ResourceNotFoundException", message)
-
-
-@attrs.define
-class Version:
-    number: int
-    document: JSON
-    created_at: float
-    updated_at: float
-    workflow_status: str
-    forced: bool | None = None
-
-
-@attrs.define
-class ImageSet:
-    image_set_id: str
-    created_at: float
-    is_primary: bool
-    versions: list[Version]
-    #: While locked: when the workflow ends, and the status each affected version then takes.
-    locked_until: float | None = None
-    pending_status: str | None = None
-    busy_status: str | None = None
-    #: When DeleteImageSet was accepted, and when the deletion finished.
-    delete_requested_at: float | None = None
-    deleted_at: float | None = None
-
-    @property
-    def latest(self) -> Version:
-        return self.versions[-1]
-
-    @property
-    def document(self) -> JSON:
-        return self.latest.document
-
-    @property
-    def updated_at(self) -> float:
-        return self.latest.updated_at
+from ._image_set_records import ImageSet, Version
 
 
 @attrs.define
@@ -130,7 +72,7 @@ class Store:
                     image_set.deleted_at = self.now()
                 image_set.locked_until = image_set.pending_status = image_set.busy_status = None
 
-    def _lock(self, image_set: ImageSet, busy: str, final: str | None) -> None:
+    def lock(self, image_set: ImageSet, busy: str, final: str | None) -> None:
         image_set.locked_until = self.clock() + self.state_delay
         image_set.busy_status = busy
         image_set.pending_status = final
@@ -139,12 +81,12 @@ class Store:
 
     def get(self, datastore_id: str, image_set_id: str) -> ImageSet:
         """An image set that exists (a deleted one does not)."""
-        image_set = self._find(datastore_id, image_set_id)
+        image_set = self.find(datastore_id, image_set_id)
         if image_set.deleted_at is not None:
             raise not_found("the image set does not exist")
         return image_set
 
-    def _find(self, datastore_id: str, image_set_id: str) -> ImageSet:
+    def find(self, datastore_id: str, image_set_id: str) -> ImageSet:
         if datastore_id != self.datastore_id:
             raise not_found("the datastore does not exist")
         image_set = self.image_sets.get(image_set_id)
@@ -152,13 +94,13 @@ class Store:
             raise not_found("the image set does not exist")
         return image_set
 
-    def _writable(self, image_set: ImageSet, latest_version: str, what: str) -> None:
+    def writable(self, image_set: ImageSet, latest_version: str, what: str) -> None:
         if image_set.locked_until is not None:
             raise conflict(f"the {what} image set is locked by a running workflow")
         if latest_version != str(image_set.latest.number):
             raise conflict(f"latestVersionId is not the {what} image set's latest version")
 
-    def _new_version(self, image_set: ImageSet, document: JSON, status: str, forced: bool | None) -> Version:
+    def new_version(self, image_set: ImageSet, document: JSON, status: str, forced: bool | None) -> Version:
         now = self.now()
         version = Version(image_set.latest.number + 1, document, image_set.created_at, now, status, forced)
         image_set.versions.append(version)
@@ -211,7 +153,7 @@ class Store:
 
     def image_set(self, datastore_id: str, image_set_id: str, version: str | None) -> JSON:
         """GetImageSet: a version's properties (the latest by default); a deleted image set reports DELETED."""
-        image_set = self._find(datastore_id, image_set_id)
+        image_set = self.find(datastore_id, image_set_id)
         chosen: Version | None = image_set.latest
         if version is not None:
             chosen = next((v for v in image_set.versions if str(v.number) == version), None)
@@ -235,12 +177,12 @@ class Store:
         The model marks the operation idempotent, so asking again while the
         deletion runs, or after it finished, answers with the current state.
         """
-        image_set = self._find(datastore_id, image_set_id)
+        image_set = self.find(datastore_id, image_set_id)
         if image_set.delete_requested_at is None:
             if image_set.locked_until is not None:
                 raise conflict("the image set is locked by a running workflow")
             image_set.delete_requested_at = self.now()
-            self._lock(image_set, "DELETING", "DELETED")
+            self.lock(image_set, "DELETING", "DELETED")
         deleted = image_set.deleted_at is not None
         return {
             "datastoreId": self.datastore_id,
@@ -270,110 +212,6 @@ class Store:
                 return candidate.document
         raise not_found("the image set has no such version")
 
-    def update(
-        self,
-        datastore_id: str,
-        image_set_id: str,
-        *,
-        latest_version: str,
-        updates: tuple[JSON | None, JSON | None] | None,
-        revert_to: str | None,
-        force: bool,
-        include_study: bool,
-    ) -> JSON:
-        image_set = self.get(datastore_id, image_set_id)
-        self._writable(image_set, latest_version, "target")
-        if revert_to is not None:
-            if revert_to not in {str(v.number) for v in image_set.versions[:-1]}:
-                raise validation("revertToVersionId must name an earlier version of the image set")
-            document = next(v.document for v in image_set.versions if str(v.number) == revert_to)
-            others: list[tuple[ImageSet, JSON]] = []
-        else:
-            assert updates is not None
-            document = _apply(image_set.document, updates, force=force, study_only=False)
-            others = self._study_siblings(image_set, updates, force) if include_study else []
-        self._new_version(image_set, document, "UPDATING", force or None)
-        self._lock(image_set, "UPDATING", "UPDATED")
-        for sibling, sibling_document in others:
-            self._new_version(sibling, sibling_document, "UPDATING_FOR_STUDY_CONSISTENCY", force or None)
-            self._lock(sibling, "UPDATING_FOR_STUDY_CONSISTENCY", "UPDATED")
-        latest = image_set.latest
-        return {
-            "datastoreId": self.datastore_id,
-            "imageSetId": image_set.image_set_id,
-            "latestVersionId": str(latest.number),
-            "imageSetState": "LOCKED",
-            "imageSetWorkflowStatus": "UPDATING",
-            "createdAt": image_set.created_at,
-            "updatedAt": latest.updated_at,
-        }
-
-    def _study_siblings(
-        self, image_set: ImageSet, updates: tuple[JSON | None, JSON | None], force: bool
-    ) -> list[tuple[ImageSet, JSON]]:
-        """The other image sets of the same study, with the update's study-level part applied."""
-        study_uid = image_set.document["Study"]["DICOM"].get("StudyInstanceUID")
-        siblings = [
-            s
-            for s in self.image_sets.values()
-            if s is not image_set and s.document["Study"]["DICOM"].get("StudyInstanceUID") == study_uid
-        ]
-        for sibling in siblings:
-            if sibling.locked_until is not None:
-                raise conflict("another image set of the study is locked by a running workflow")
-        return [(s, _apply(s.document, updates, force=force, study_only=True)) for s in siblings]
-
-    def copy(
-        self,
-        datastore_id: str,
-        source_id: str,
-        information: m.CopyImageSetInformation,
-        selection: JSON | None,
-        *,
-        force: bool,
-        promote_to_primary: bool,
-    ) -> JSON:
-        source = self.get(datastore_id, source_id)
-        self._writable(source, information.source_image_set.latest_version_id, "source")
-        subset = _documents(lambda: docs.select_subset(source.document, selection))
-        destination_info = information.destination_image_set
-        if destination_info is None:
-            new_id = self.new_id()
-            subset["ImageSetID"] = new_id
-            destination = self.add(subset, created_at=self.now(), is_primary=promote_to_primary, status="COPYING")
-            self._lock(destination, "COPYING", "COPIED")
-        else:
-            destination = self.get(datastore_id, destination_info.image_set_id)
-            if destination is source:
-                raise validation("the source and destination image sets must differ")
-            self._writable(destination, destination_info.latest_version_id, "destination")
-            mismatched = docs.mismatched_levels(subset, destination.document)
-            if mismatched and not force:
-                raise validation(
-                    f"{', '.join(mismatched)} level metadata differ between source and destination; pass force=true"
-                )
-            self._new_version(destination, docs.merge_into(destination.document, subset), "COPYING", force or None)
-            if promote_to_primary:
-                destination.is_primary = True
-            self._lock(destination, "COPYING", "COPIED")
-        self._lock(source, "COPYING_WITH_READ_ONLY_ACCESS", None)
-        return {
-            "datastoreId": self.datastore_id,
-            "sourceImageSetProperties": self._copy_properties(source, "COPYING_WITH_READ_ONLY_ACCESS"),
-            "destinationImageSetProperties": self._copy_properties(destination, "COPYING"),
-        }
-
-    def _copy_properties(self, image_set: ImageSet, status: str) -> JSON:
-        return {
-            "imageSetId": image_set.image_set_id,
-            "latestVersionId": str(image_set.latest.number),
-            "imageSetState": "LOCKED",
-            "imageSetWorkflowStatus": status,
-            "createdAt": image_set.created_at,
-            "updatedAt": image_set.updated_at,
-            "imageSetArn": self.arn(image_set.image_set_id),
-        }
-
     def summaries(self, image_sets: Sequence[ImageSet]) -> list[JSON]:
         return [
             {
@@ -387,36 +225,3 @@ class Store:
             }
             for s in image_sets
         ]
-
-
-def _documents(build: Callable[[], JSON]) -> JSON:
-    """Runs a document rule, turning its refusal into a ValidationException."""
-    try:
-        return build()
-    except docs.DocumentError as exc:
-        raise validation(str(exc)) from None
-
-
-def _apply(
-    document: JSON, updates: tuple[Mapping[str, Any] | None, Mapping[str, Any] | None], *, force: bool, study_only: bool
-) -> JSON:
-    """Applies removals, then values to set, as one update."""
-    updatable, removable = updates
-
-    def build() -> JSON:
-        result = document
-        if removable is not None:
-            result = (
-                docs.apply_study_level(result, removable, removable=True, force=force)
-                if study_only
-                else docs.apply_removable(result, removable, force=force)
-            )
-        if updatable is not None:
-            result = (
-                docs.apply_study_level(result, updatable, removable=False, force=force)
-                if study_only
-                else docs.apply_updatable(result, updatable, force=force)
-            )
-        return result
-
-    return _documents(build)

@@ -11,7 +11,8 @@ import time
 
 import httpx
 
-from ._protocol import Protocol, Response
+from ._protocol import Protocol
+from ._responses import Response
 
 
 class EmulatorTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
