@@ -24,23 +24,13 @@ from ._report import table
 _STAGES: tuple[tuple[str, str, frozenset[str] | None], ...] = (
     ("signing (botocore SigV4, credentials)", "healthimaging_client/_signing.py", None),
     ("request building: httpx.Request", "httpx/_client.py", frozenset({"build_request"})),
+    ("request building: ours (validation, URL, body)", "healthimaging_client/_operations/image_sets.py", None),
+    ("request building: ours (validation, URL, body)", "healthimaging_client/_operations/writes.py", None),
+    ("request building: ours (validation, URL, body)", "healthimaging_client/_wire/validation.py", None),
+    ("request building: ours (validation, URL, body)", "healthimaging_client/_wire/resource_rules.py", None),
     (
         "request building: ours (validation, URL, body)",
-        "healthimaging_client/_operations.py",
-        frozenset(
-            {
-                "search_image_sets",
-                "get_image_set_metadata",
-                "list_image_set_versions",
-                "update_image_set_metadata",
-                "copy_image_set",
-            }
-        ),
-    ),
-    ("request building: ours (validation, URL, body)", "healthimaging_client/_validation.py", None),
-    (
-        "request building: ours (validation, URL, body)",
-        "healthimaging_client/_client.py",
+        "healthimaging_client/_core.py",
         frozenset({"_build_request"}),
     ),
     ("transport: httpx send and receive", "httpx/_client.py", frozenset({"send"})),
@@ -50,7 +40,9 @@ _STAGES: tuple[tuple[str, str, frozenset[str] | None], ...] = (
         frozenset({"read", "aread", "iter_raw", "aiter_raw", "iter_bytes", "aiter_bytes", "close", "aclose"}),
     ),
     ("transport: httpx cookie parsing", "httpx/_models.py", frozenset({"extract_cookies"})),
-    ("parsing: JSON, gzip, typed tree", "healthimaging_client/_operations.py", frozenset({"parse"})),
+    ("parsing: JSON, gzip, typed tree", "healthimaging_client/_operations/_call.py", frozenset({"parse"})),
+    ("parsing: JSON, gzip, typed tree", "healthimaging_client/_wire/bodies.py", None),
+    ("parsing: JSON, gzip, typed tree", "healthimaging_client/_wire/limits.py", None),
     ("parsing: JSON, gzip, typed tree", "healthimaging_client/metadata.py", None),
 )
 _MODEL_FILES = (
@@ -58,8 +50,8 @@ _MODEL_FILES = (
     "<cattrs",
     "attr/",
     "<attrs",
-    "healthimaging_client/_converter.py",
-    "healthimaging_client/models.py",
+    "healthimaging_client/_wire/converter.py",
+    "healthimaging_client/models/",
 )
 _FALLBACKS = (
     ("retry wrapper (tenacity)", ("tenacity/", "healthimaging_client/_retry.py")),

@@ -5,7 +5,7 @@ How one call runs::
     AsyncClient.<method>                    hand-written; Client derives its method from it
       -> _operations.<op>(...)              validate the input, build a Call (pure, no I/O)
       -> Core.request(call)                 refuse at once if the client is closed (or on another loop), then
-                                            for each attempt (tenacity; policy in _retry), within its deadline:
+                                            for each attempt (tenacity once one fails; policy: _retry), in its deadline:
              pace (_pacing), credentials and SigV4 (_signing), wait for the pool and send (the backend: the
              only I/O), read the body within its cap (_wire.limits), Call.parse -> the typed output, or the
              typed error; a refusal that earns one gets its fix (fresh credentials, the service's clock)
@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import attrs
 import httpx
-import tenacity
 
 from . import _logging, errors
 from ._backends import Backend
@@ -157,20 +156,37 @@ class Core:
         self.backend.check_usable()  # a closed client, another event loop: said at once, never retried
         log = AttemptLog(call, credentials_refreshable=self.signer.credentials_refreshable)
         ends = self._call_deadline()
+        try:
+            return await self._recorded_attempt(call, 1, handle, ends, log)
+        except errors.HealthImagingError as exc:
+            first = exc
+        # Most calls end at their first attempt; tenacity (imported now) decides what follows a failed one, from
+        # that failure replayed as its first attempt, exactly as if it had made that attempt itself.
+        import tenacity
+
         policy = self.retry.tenacity_args(log, ends, self.clock.monotonic)
         async for attempt in tenacity.AsyncRetrying(sleep=self.clock.sleep, **policy):
             with attempt:
-                number, started = attempt.retry_state.attempt_number, time.perf_counter()
-                try:
-                    return await self._attempt(call, number, handle, ends)
-                except errors.HealthImagingError as exc:
-                    # What an error chains is a value-free summary (__cause__); what it happened during (a
-                    # transport's cancelled read, holding the request) is dropped, here at the one boundary.
-                    exc.__context__ = None
-                    _log_failure(call, exc, number, started)
-                    self._recover(log.failed(exc, number), exc)
-                    raise
+                number = attempt.retry_state.attempt_number
+                if number == 1:
+                    raise first
+                return await self._recorded_attempt(call, number, handle, ends, log)
         raise AssertionError("unreachable: tenacity re-raises the last error")
+
+    async def _recorded_attempt(
+        self, call: Call[Any], number: int, handle: Handler[T], ends: CallDeadline | None, log: AttemptLog
+    ) -> T:
+        """Attempt ``number``; a failure is logged, recorded in ``log`` and given the fix it earns, then raised."""
+        started = time.perf_counter()
+        try:
+            return await self._attempt(call, number, handle, ends)
+        except errors.HealthImagingError as exc:
+            # What an error chains is a value-free summary (__cause__); what it happened during (a
+            # transport's cancelled read, holding the request) is dropped, here at the one boundary.
+            exc.__context__ = None
+            _log_failure(call, exc, number, started)
+            self._recover(log.failed(exc, number), exc)
+            raise
 
     def _recover(self, recovery: Recovery | None, exc: errors.HealthImagingError) -> None:
         """Make the fix a refusal earned before its one retry."""

@@ -31,15 +31,17 @@ from __future__ import annotations
 import enum
 import random
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import tenacity
 
 from . import _logging, errors
 from ._deadlines import CallDeadline
 from ._operations import Call, RetrySafety
 from ._wire.validation import positive_int
+
+if TYPE_CHECKING:
+    import tenacity
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
 RETRYABLE_CODES = frozenset({"ThrottlingException", "InternalServerException", "ServiceUnavailableException"})

@@ -59,17 +59,20 @@ def test_the_wire_check_accepts_a_correct_request_and_names_what_is_wrong() -> N
 
 
 def test_the_map_puts_a_sample_in_its_innermost_stage() -> None:
-    parse = ("Call.parse", "healthimaging_client/_operations.py")
+    parse = ("Call.parse", "healthimaging_client/_operations/_call.py")
     structure = ("structure_SearchImageSetsOutput", "<cattrs generated structure>")
-    body = ("search_image_sets", "healthimaging_client/_operations.py")
+    body = ("search_image_sets", "healthimaging_client/_operations/image_sets.py")
     sign = ("Signer.sign", "healthimaging_client/_signing.py")
     send = ("Client.send", "httpx/_client.py")
     assert _map.classify([parse, structure]) == "model building (cattrs, attrs)"
     assert _map.classify([body, structure]).startswith("request building: ours")
-    assert _map.classify([("_build_request", "healthimaging_client/_client.py"), sign, ("hmac", "hmac.py")]).startswith(
-        "signing"
-    )
+    assert _map.classify(
+        [("Core._build_request", "healthimaging_client/_core.py"), sign, ("hmac", "hmac.py")]
+    ).startswith("signing")
     assert _map.classify([send, ("extract_cookies", "httpx/_models.py"), ("x", "http/cookiejar.py")]).endswith(
         "cookie parsing"
     )
     assert _map.classify([("Retrying.__iter__", "tenacity/__init__.py")]) == "retry wrapper (tenacity)"
+    read = ("read_json", "healthimaging_client/_wire/bodies.py")
+    assert _map.classify([parse, read]) == "parsing: JSON, gzip, typed tree"
+    assert _map.classify([parse, ("structure", "healthimaging_client/models/image_sets.py")]).startswith("model")
