@@ -160,7 +160,7 @@ def run(endpoint: str, *, quick: bool) -> list[str]:
             "our SDK as it is today. Each cell is the stage's share of the call's client CPU and, in",
             "parentheses, µs per call (the share times the CPU per call that process measured, under the",
             "profiler). A sample belongs to the innermost stage on its stack, so the stdlib a stage calls",
-            "(hmac and email headers under signing, sockets under sending) counts in that stage.",
+            "(hmac under signing, sockets under sending) counts in that stage.",
             "",
         ]
         header = ["stage", *profiled]
