@@ -1,8 +1,9 @@
 """A typed Python SDK for AWS HealthImaging."""
 
+import typing
+
 from ._async_client import AsyncClient
 from ._clock import Clock
-from ._export import ExportProgress, ExportSummary
 from ._operations._paging import Page
 from ._pacing import RateLimit
 from ._retry import RetryConfig
@@ -89,6 +90,26 @@ from .models import (
     StorageTier,
     UpdateImageSetMetadataOutput,
 )
+
+# --- imported on first use: what only some methods need stays out of `import healthimaging_client` ---
+if typing.TYPE_CHECKING:
+    from ._export import ExportProgress, ExportSummary
+else:
+    _LAZY = {"ExportProgress": "._export", "ExportSummary": "._export"}
+
+    def __getattr__(name: str) -> object:
+        """A public name whose module is imported on first use (PEP 562)."""
+        if name not in _LAZY:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        import importlib
+
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted({*globals(), *_LAZY})
+
 
 __all__ = [
     "AccessDeniedException",

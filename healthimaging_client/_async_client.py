@@ -27,11 +27,6 @@ from ._backends import AsyncioBackend
 from ._base_client import BaseClient
 from ._clock import AsyncioClock
 from ._core import Core
-from ._download import MetadataFile
-from ._export import ExportProgress, ExportSummary, check_export
-from ._export_run import export_files
-from ._fan_out import fan_out
-from ._frame_methods import frame_array, series_volume
 from ._masking import Masked
 from ._method_makers import items, pages, sends
 from ._pixel_requests import (
@@ -43,7 +38,6 @@ from ._pixel_requests import (
     frame_fetches,
     require_pixels,
 )
-from ._status_waiter import DatastoreWaiter, ImportJobWaiter
 from ._transport import default_async_http
 from ._waiter import ImageSetDeletionWaiter, ImageSetWaiter
 from ._wire.validation import Problems, optional_bool
@@ -52,6 +46,7 @@ from .metadata import ImageSetMetadata, Series
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
+    from ._export import ExportProgress, ExportSummary
     from .pixels import FrameRef, Volume
 
 DEFAULT_WAIT_TIMEOUT = 600.0
@@ -129,6 +124,7 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         call = ops.get_image_set_metadata(datastore_id, image_set_id, version_id=version_id)
         p.raise_if_any()
         run = self._core.backend.run_blocking
+        from ._download import MetadataFile  # lazy: not imported with the package
 
         async def consume(chunks: AsyncIterator[Masked[bytes]]) -> None:
             file = await run(MetadataFile, path, decompress=decompress, operation=call.operation)
@@ -213,6 +209,8 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         The image set's metadata is fetched first unless given as ``metadata``.
         Needs the ``pixels`` extra; with ``AsyncClient`` decoding runs off the event loop.
         """
+        from ._frame_methods import frame_array  # lazy: not imported with the package
+
         call = ops.get_image_frame(datastore_id, image_set_id, image_frame_id)
         require_pixels()
         if metadata is None:
@@ -241,6 +239,8 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         is called, before anything is sent. ``verify`` and ``rescale`` as in
         :meth:`get_frame_array`.
         """
+        from ._frame_methods import frame_array  # lazy: not imported with the package
+
         fetches = frame_fetches(datastore_id, image_set_id, frames, concurrency)
 
         async def decoded(fetch: FrameFetch) -> tuple[FrameRef, NDArray[Any]]:
@@ -267,6 +267,8 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         Raises :class:`~healthimaging_client.VolumeGeometryError` before fetching
         anything when the frames do not stack.
         """
+        from ._frame_methods import series_volume  # lazy: not imported with the package
+
         return await series_volume(self._core, datastore_id, image_set_id, series, verify, rescale, concurrency)
 
     # --- datastores, import jobs and tags (no host prefix) -----------------------------
@@ -296,6 +298,8 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         deleted while waiting for ACTIVE) and :class:`~healthimaging_client.WaiterTimeoutError` when
         ``timeout`` seconds pass.
         """
+        from ._status_waiter import DatastoreWaiter  # lazy: not imported with the package
+
         clock = self._core.clock.monotonic
         waiter = DatastoreWaiter(datastore_id, status=status, timeout=timeout, poll_interval=poll_interval, clock=clock)
         return await self._core.wait(waiter)
@@ -315,6 +319,8 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         job may still have skipped files: its failure manifest says which
         (:mod:`healthimaging_client.import_results`).
         """
+        from ._status_waiter import ImportJobWaiter  # lazy: not imported with the package
+
         clock = self._core.clock.monotonic
         waiter = ImportJobWaiter(datastore_id, job_id, timeout=timeout, poll_interval=poll_interval, clock=clock)
         return await self._core.wait(waiter)
@@ -371,6 +377,9 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         ``directory``; the file in progress is removed and the finished ones stay.
         Needs the ``dicom`` extra.
         """
+        from ._export import check_export  # lazy: not imported with the package
+        from ._export_run import export_files
+
         ops.get_image_set_metadata(datastore_id, image_set_id)  # checks the ids before anything is sent
         root, chosen = check_export(
             directory, series=series, concurrency=concurrency, transcode=transcode, progress=progress
@@ -406,6 +415,8 @@ class AsyncClient(BaseClient[httpx.AsyncClient]):
         iterator (``aclose()``, as ``async with contextlib.aclosing(...)`` does
         when the loop is left) cancels what is still in flight before it returns.
         """
+        from ._fan_out import fan_out  # lazy: not imported with the package
+
         many = fan_out(
             lambda image_set_id: self.get_image_set_metadata(datastore_id, image_set_id), image_set_ids, concurrency
         )
